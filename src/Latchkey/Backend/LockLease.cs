@@ -1,0 +1,23 @@
+namespace Latchkey.Backend;
+
+/// <summary>A backend's record of one held acquisition. The core wraps it in the handle users see.</summary>
+public abstract class LockLease
+{
+    /// <summary>The fencing token of this acquisition.</summary>
+    public abstract long FencingToken { get; }
+
+    /// <summary>Cancelled when the backend can no longer guarantee the lock. Never cancelled by <see cref="ReleaseAsync"/>.</summary>
+    public abstract CancellationToken Lost { get; }
+
+    /// <summary>
+    /// Frees the lock. Called at most once by the core. Must never free a newer holder's lock, even when
+    /// a request is retried; throws <see cref="LockBackendUnavailableException"/> if the release
+    /// could not be confirmed (the TTL still frees it).
+    /// </summary>
+    public abstract ValueTask ReleaseAsync();
+
+    /// <summary>Replaces the election value of a leader. Backends that support elections override it.</summary>
+    /// <exception cref="LockLostException">The lease was lost.</exception>
+    public virtual ValueTask ProclaimAsync(string value, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This backend does not support elections.");
+}

@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Latchkey.Backend;
+
+namespace Latchkey.Embedded;
+
+/// <summary>
+/// The in-process backend: exact FIFO, hand-off without a round trip, nothing to renew. The reference
+/// model of the conformance suite.
+/// </summary>
+internal sealed class MemoryLockBackend(MemoryLockSpace space) : LockBackend
+{
+    private static readonly LockProviderCapabilities MemoryCapabilities = new()
+    {
+        Backend = "memory",
+        Fair = true,
+        HerdFree = true,
+        DurableFencingTokens = false,
+        CrossMachine = false,
+        CrossProcess = false,
+        Leases = false,
+    };
+
+    private readonly ConcurrentDictionary<MemoryLockLease, byte> _held = new();
+    private readonly CancellationTokenSource _disposed = new();
+
+    public override LockProviderCapabilities Capabilities => MemoryCapabilities;
+
+    public override ValueTask<LockLease?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+        var state = space.Get(request.Kind, request.Name);
+        return state.AcquireAsync(this, request, cancellationToken);
+    }
+
+    public override ValueTask<LockStatus> GetStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(space.Get(kind, name).Snapshot());
+
+    public override async IAsyncEnumerable<LockStatus> WatchStatusAsync(LockKind kind, string name, string escapedName, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var state = space.Get(kind, name);
+        while (true)
+        {
+            var changed = state.NextChangeAsync();
+            yield return state.Snapshot();
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _disposed.CancelAsync().ConfigureAwait(false);
+        foreach (var lease in _held.Keys)
+        {
+            await lease.ReleaseAsync().ConfigureAwait(false);
+        }
+
+        _disposed.Dispose();
+    }
+
+    internal CancellationToken DisposedToken => _disposed.Token;
+
+    internal void Track(MemoryLockLease lease) => _held.TryAdd(lease, 0);
+
+    internal void Untrack(MemoryLockLease lease) => _held.TryRemove(lease, out _);
+}

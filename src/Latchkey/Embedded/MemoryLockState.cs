@@ -1,0 +1,201 @@
+using Latchkey.Backend;
+
+namespace Latchkey.Embedded;
+
+/// <summary>
+/// One primitive's holders and FIFO queue. Grant rule for every kind: a request is granted only when no
+/// earlier request waits and it is compatible with the holders (exclusive: no shared holder and fewer
+/// than <c>permits</c> exclusive ones; shared: no exclusive holder).
+/// </summary>
+internal sealed class MemoryLockState(LockKind kind, string name)
+{
+    private readonly List<MemoryLockLease> _holders = [];
+    private readonly LinkedList<Waiter> _queue = new();
+    private long _lastToken;
+    private int _exclusive;
+    private int _shared;
+    private TaskCompletionSource? _change;
+
+    public ValueTask<LockLease?> AcquireAsync(MemoryLockBackend owner, LockRequest request, CancellationToken cancellationToken)
+    {
+        Waiter waiter;
+        lock (this)
+        {
+            if (_queue.Count == 0 && CanGrant(request.Access, request.Permits))
+            {
+                return new ValueTask<LockLease?>(Grant(owner, request.Access, request.Value));
+            }
+
+            if (!request.Wait)
+            {
+                return new ValueTask<LockLease?>((LockLease?)null);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            waiter = new Waiter(this, owner, request.Access, request.Permits, request.Value);
+            waiter.Node = _queue.AddLast(waiter);
+            SignalChange();
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            waiter.Registration = cancellationToken.UnsafeRegister(static (s, ct) => ((Waiter)s!).State.Cancel((Waiter)s!, ct), waiter);
+        }
+
+        if (waiter.Owner.DisposedToken.CanBeCanceled)
+        {
+            waiter.DisposedRegistration = waiter.Owner.DisposedToken.UnsafeRegister(static (s, ct) => ((Waiter)s!).State.Cancel((Waiter)s!, ct), waiter);
+        }
+
+        return new ValueTask<LockLease?>(waiter.Completion.Task);
+    }
+
+    public void Release(MemoryLockLease lease)
+    {
+        lock (this)
+        {
+            if (!_holders.Remove(lease))
+            {
+                return;
+            }
+
+            if (lease.Access == LockAccess.Shared)
+            {
+                _shared--;
+            }
+            else
+            {
+                _exclusive--;
+            }
+
+            GrantWaiters();
+            SignalChange();
+        }
+    }
+
+    public void Proclaim(MemoryLockLease lease, string value)
+    {
+        lock (this)
+        {
+            if (!_holders.Contains(lease))
+            {
+                throw new LockLostException($"'{name}' is no longer held by this handle.");
+            }
+
+            lease.Value = value;
+            SignalChange();
+        }
+    }
+
+    public LockStatus Snapshot()
+    {
+        lock (this)
+        {
+            var holders = _holders.Select(h => new LockParticipant($"token-{h.FencingToken}", h.Access, h.FencingToken, h.Value)).ToList();
+            var waiters = _queue.Select((w, i) => new LockParticipant($"waiter-{i}", w.Access, null, w.Value)).ToList();
+            return new LockStatus(kind, name, holders, waiters);
+        }
+    }
+
+    /// <summary>A task that completes at the next change of holders, waiters or values.</summary>
+    public Task NextChangeAsync()
+    {
+        lock (this)
+        {
+            _change ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _change.Task; // A signal, not work: completing it runs no code of ours.
+        }
+    }
+
+    private void Cancel(Waiter waiter, CancellationToken cancellationToken)
+    {
+        lock (this)
+        {
+            if (waiter.Node is null)
+            {
+                return; // Already granted: the acquire returns the lease.
+            }
+
+            var wasHead = waiter.Node == _queue.First;
+            _queue.Remove(waiter.Node);
+            waiter.Node = null;
+            waiter.Completion.TrySetCanceled(cancellationToken);
+            if (wasHead)
+            {
+                GrantWaiters();
+            }
+
+            SignalChange();
+        }
+
+        waiter.Registration.Dispose();
+        waiter.DisposedRegistration.Dispose();
+    }
+
+    private bool CanGrant(LockAccess access, int permits) =>
+        access == LockAccess.Shared ? _exclusive == 0 : _shared == 0 && _exclusive < permits;
+
+    private MemoryLockLease Grant(MemoryLockBackend owner, LockAccess access, string? value)
+    {
+        var lease = new MemoryLockLease(this, owner, access, ++_lastToken, value);
+        _holders.Add(lease);
+        if (access == LockAccess.Shared)
+        {
+            _shared++;
+        }
+        else
+        {
+            _exclusive++;
+        }
+
+        owner.Track(lease);
+        if (_change is not null)
+        {
+            SignalChange();
+        }
+
+        return lease;
+    }
+
+    private void GrantWaiters()
+    {
+        while (_queue.First is { } node && CanGrant(node.Value.Access, node.Value.Permits))
+        {
+            var waiter = node.Value;
+            _queue.RemoveFirst();
+            waiter.Node = null;
+            waiter.Registration.Dispose();
+            waiter.DisposedRegistration.Dispose();
+            waiter.Completion.TrySetResult(Grant(waiter.Owner, waiter.Access, waiter.Value));
+        }
+    }
+
+    private void SignalChange()
+    {
+        var change = _change;
+        _change = null;
+        change?.TrySetResult();
+    }
+
+    private sealed class Waiter(MemoryLockState state, MemoryLockBackend owner, LockAccess access, int permits, string? value)
+    {
+        public MemoryLockBackend Owner { get; } = owner;
+
+        public LockAccess Access { get; } = access;
+
+        public int Permits { get; } = permits;
+
+        public string? Value { get; } = value;
+
+        // Continuations run on the thread pool so a releaser never runs a waiter's code under its lock.
+        public TaskCompletionSource<LockLease?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public LinkedListNode<Waiter>? Node { get; set; }
+
+        public MemoryLockState State { get; } = state;
+
+        public CancellationTokenRegistration Registration { get; set; }
+
+        public CancellationTokenRegistration DisposedRegistration { get; set; }
+    }
+}

@@ -1,0 +1,33 @@
+namespace Latchkey;
+
+/// <summary>
+/// Proof of holding a lock. Dispose or release it to let the next waiter in. Check <see cref="Lost"/>
+/// before acting on the protected resource, and pass <see cref="FencingToken"/> to it.
+/// </summary>
+public interface ILockHandle : IAsyncDisposable
+{
+    /// <summary>The name of the lock this handle holds.</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// A number that strictly increases with every acquisition of this lock name, across every holder
+    /// (see the backend's <see cref="LockProviderCapabilities.DurableFencingTokens"/>). A resource that
+    /// remembers the highest token it has seen can refuse a stale holder.
+    /// </summary>
+    long FencingToken { get; }
+
+    /// <summary>
+    /// Cancelled as soon as the lock can no longer be guaranteed: the lease expired or could not be
+    /// renewed in time, the session ended, or the key was removed by someone else. Not cancelled by
+    /// a normal release.
+    /// </summary>
+    CancellationToken Lost { get; }
+
+    /// <summary>
+    /// Releases the lock. Idempotent; never frees a lock that someone else holds now.
+    /// </summary>
+    /// <exception cref="LockBackendUnavailableException">
+    /// The release could not be confirmed; the lease or TTL still frees the lock in time.
+    /// </exception>
+    ValueTask ReleaseAsync();
+}

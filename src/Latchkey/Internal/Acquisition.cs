@@ -1,0 +1,81 @@
+using Latchkey.Backend;
+
+namespace Latchkey.Internal;
+
+/// <summary>The acquire path every primitive shares: timeout, cancellation, reentrancy, handle.</summary>
+internal static class Acquisition
+{
+    public static async ValueTask<ILockHandle?> TryAcquireAsync(LockProvider provider, LockRequest request, TimeSpan timeout, FlowOwner? owner, CancellationToken cancellationToken) =>
+        await AcquireCoreAsync(provider, request, timeout, owner, cancellationToken).ConfigureAwait(false);
+
+    public static async ValueTask<ILockHandle> AcquireAsync(LockProvider provider, LockRequest request, TimeSpan? timeout, FlowOwner? owner, CancellationToken cancellationToken) =>
+        await AcquireCoreAsync(provider, request, timeout ?? Timeout.InfiniteTimeSpan, owner, cancellationToken).ConfigureAwait(false)
+        ?? throw new TimeoutException($"Timed out after {timeout} waiting for {Describe(request)}.");
+
+    public static async ValueTask<LockHandle?> AcquireCoreAsync(LockProvider provider, LockRequest request, TimeSpan timeout, FlowOwner? owner, CancellationToken cancellationToken)
+    {
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, $"Timeout must be zero or more, or infinite; got {timeout}.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        provider.ThrowIfDisposed();
+
+        ReentrancyKey key = default;
+        if (owner is not null)
+        {
+            key = new ReentrancyKey(owner, request.Kind, request.Name, request.Access);
+            if (provider.Reentrancy.TryEnter(key, out var nested))
+            {
+                return nested;
+            }
+        }
+
+        LockLease? lease;
+        if (timeout == TimeSpan.Zero)
+        {
+            lease = await provider.Backend.AcquireAsync(request with { Wait = false }, cancellationToken).ConfigureAwait(false);
+        }
+        else if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            lease = await provider.Backend.AcquireAsync(request with { Wait = true }, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            using var timeoutSource = new CancellationTokenSource(timeout, provider.TimeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+            try
+            {
+                lease = await provider.Backend.AcquireAsync(request with { Wait = true }, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                lease = null;
+            }
+        }
+
+        if (lease is null)
+        {
+            return null;
+        }
+
+        LockMetrics.Acquired(request.Kind);
+        return owner is null
+            ? CreateHandle(request, lease, entry: null, table: null)
+            : provider.Reentrancy.Enter(key, lease, (entry, table) => CreateHandle(request, lease, entry, table));
+    }
+
+    public static string Describe(LockRequest request) => request.Kind switch
+    {
+        LockKind.Lock => $"lock '{request.Name}'",
+        LockKind.ReaderWriter => $"{(request.Access == LockAccess.Shared ? "read" : "write")} lock '{request.Name}'",
+        LockKind.Semaphore => $"a permit of semaphore '{request.Name}' ({request.Permits} permits)",
+        _ => $"leadership of election '{request.Name}'",
+    };
+
+    private static LockHandle CreateHandle(LockRequest request, LockLease lease, ReentrantEntry? entry, ReentrancyTable? table) =>
+        request.Kind == LockKind.Election
+            ? new Leadership(request.Name, request.Value ?? string.Empty, lease, entry, table)
+            : new LockHandle(request.Name, lease, entry, table);
+}

@@ -1,0 +1,76 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Latchkey.Backend;
+using Latchkey.Embedded;
+
+namespace Latchkey.Internal;
+
+/// <summary>
+/// Maps schemes to backend factories. The embedded backends are built in; others are found by the
+/// <see cref="LockBackendSchemeAttribute"/> of the <c>Latchkey.*.dll</c> assemblies beside the application,
+/// so the core never references a backend.
+/// </summary>
+internal static class BackendRegistry
+{
+    private static readonly ConcurrentDictionary<string, ILockBackendFactory> Factories = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["memory"] = new MemoryLockBackendFactory(),
+    };
+
+    private static int s_scanned;
+
+    public static void Register(string scheme, ILockBackendFactory factory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(scheme);
+        ArgumentNullException.ThrowIfNull(factory);
+        Factories[scheme] = factory;
+    }
+
+    public static ILockBackendFactory Find(string scheme)
+    {
+        if (Factories.TryGetValue(scheme, out var factory))
+        {
+            return factory;
+        }
+
+        if (Interlocked.Exchange(ref s_scanned, 1) == 0)
+        {
+            ScanAssemblies();
+        }
+
+        return Factories.TryGetValue(scheme, out factory)
+            ? factory
+            : throw new FormatException($"No backend serves '{scheme}://'. Known: {string.Join(", ", Factories.Keys.Order(StringComparer.Ordinal).Select(k => k + "://"))}. Reference the Latchkey package of that backend.");
+    }
+
+    private static void ScanAssemblies()
+    {
+        var loaded = AppDomain.CurrentDomain.GetAssemblies().Where(a => a.GetName().Name?.StartsWith("Latchkey.", StringComparison.Ordinal) == true);
+        var candidates = new List<Assembly>(loaded);
+        foreach (var path in Directory.EnumerateFiles(AppContext.BaseDirectory, "Latchkey.*.dll"))
+        {
+            var name = AssemblyName.GetAssemblyName(path);
+            if (candidates.Any(a => AssemblyName.ReferenceMatchesDefinition(a.GetName(), name)))
+            {
+                continue;
+            }
+
+            try
+            {
+                candidates.Add(Assembly.Load(name));
+            }
+            catch (Exception ex) when (ex is FileLoadException or BadImageFormatException or FileNotFoundException)
+            {
+                // Not a loadable backend (a test assembly of another framework, say): skip it.
+            }
+        }
+
+        foreach (var attribute in candidates.SelectMany(a => a.GetCustomAttributes<LockBackendSchemeAttribute>()))
+        {
+            if (Activator.CreateInstance(attribute.FactoryType) is ILockBackendFactory factory)
+            {
+                Factories.TryAdd(attribute.Scheme, factory);
+            }
+        }
+    }
+}
