@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Starts (or stops) the servers the tests need, on loopback only, in a temporary state directory:
+#   one etcd, one Redis, three Redis masters for Redlock, one ZooKeeper, a three-node ZooKeeper ensemble.
+# Usage: scripts/test-servers.sh start STATE_DIR   -> writes STATE_DIR/env (export lines) and pids
+#        scripts/test-servers.sh stop STATE_DIR
+# Ports are LATCHKEY_PORT_BASE (default 20000) plus fixed offsets, so two sets can run side by side.
+set -uo pipefail
+
+cmd=${1:?start or stop}
+state=${2:?state directory}
+base=${LATCHKEY_PORT_BASE:-20000}
+
+ETCD_PORT=$((base + 379)); ETCD_PEER=$((base + 380))
+REDIS_PORT=$((base + 637)); REDLOCK_PORTS="$((base + 638)) $((base + 639)) $((base + 640))"
+ZK_PORT=$((base + 181)); ZK_ENSEMBLE_PORTS="$((base + 182)) $((base + 183)) $((base + 184))"
+
+log() { echo "[servers] $*" >&2; }
+
+install_missing() {
+  local missing=()
+  command -v etcd >/dev/null || missing+=(etcd-server)
+  command -v etcdctl >/dev/null || missing+=(etcd-client)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  [ -f /usr/share/java/zookeeper.jar ] || missing+=(zookeeper)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]} from Debian's packages"
+    if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+    $SUDO apt-get update -qq >/dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 || log "apt-get install failed for ${missing[*]}"
+  fi
+}
+
+# wait_for NAME TRIES COMMAND... : polls a readiness probe (bounded: TRIES x 0.1 s).
+wait_for() {
+  local name=$1 tries=$2; shift 2
+  for ((i = 0; i < tries; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  log "$name did not become ready"; return 1
+}
+
+zk_ok() { # bash-only probe: ZooKeeper's four-letter 'ruok' answers 'imok'
+  local port=$1 reply
+  exec 3<>/dev/tcp/127.0.0.1/"$port" || return 1
+  printf ruok >&3
+  reply=$(timeout 2 cat <&3); exec 3>&-
+  [ "$reply" = imok ]
+}
+
+zk_serving() { # a node of an ensemble answers 'srvr' with a mode once it has joined the quorum
+  local port=$1 reply
+  exec 3<>/dev/tcp/127.0.0.1/"$port" || return 1
+  printf srvr >&3
+  reply=$(timeout 2 cat <&3); exec 3>&-
+  grep -q '^Mode: ' <<<"$reply"
+}
+
+start_zk() { # start_zk DIR CLIENT_PORT [ENSEMBLE_LINES] [MYID]
+  local dir=$1 port=$2 servers=${3:-} myid=${4:-}
+  mkdir -p "$dir/data"
+  cat >"$dir/zoo.cfg" <<CFG
+tickTime=500
+initLimit=20
+syncLimit=10
+dataDir=$dir/data
+clientPort=$port
+clientPortAddress=127.0.0.1
+admin.enableServer=false
+4lw.commands.whitelist=ruok,srvr,mntr,stat
+maxSessionTimeout=60000
+minSessionTimeout=1000
+CFG
+  if [ -n "$servers" ]; then printf '%s\n' "$servers" >>"$dir/zoo.cfg"; echo "$myid" >"$dir/data/myid"; fi
+  cat >"$dir/log4j.properties" <<'L4J'
+log4j.rootLogger=WARN, F
+log4j.appender.F=org.apache.log4j.FileAppender
+log4j.appender.F.File=${zk.log}
+log4j.appender.F.layout=org.apache.log4j.PatternLayout
+log4j.appender.F.layout.ConversionPattern=%d %p %c{1}: %m%n
+L4J
+  local cp=/usr/share/java/zookeeper.jar:/etc/zookeeper/conf
+  for j in /usr/share/java/slf4j-api.jar /usr/share/java/slf4j-log4j12.jar /usr/share/java/log4j-1.2.jar /usr/share/java/netty.jar /usr/share/java/netty-all.jar; do [ -f "$j" ] && cp="$cp:$j"; done
+  java -Xmx256m -Dzk.log="$dir/zk.log" -Dzookeeper.log.dir="$dir" -Dzookeeper.admin.enableServer=false \
+    -cp "$cp" org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/zoo.cfg" >"$dir/stdout.log" 2>&1 &
+  echo $! >>"$state/pids"
+}
+
+start() {
+  mkdir -p "$state"; : >"$state/pids"; : >"$state/env"
+  install_missing
+  local failed=0
+
+  if command -v etcd >/dev/null; then
+    mkdir -p "$state/etcd"
+    \
+    etcd --name lk --data-dir "$state/etcd/data" \
+      --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+      --listen-peer-urls "http://127.0.0.1:$ETCD_PEER" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER" \
+      --initial-cluster "lk=http://127.0.0.1:$ETCD_PEER" --log-level error >"$state/etcd/log" 2>&1 &
+    echo $! >>"$state/pids"
+    if wait_for etcd 100 env ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:$ETCD_PORT" endpoint health; then
+      echo "export LATCHKEY_ETCD=etcd://127.0.0.1:$ETCD_PORT" >>"$state/env"
+    else failed=1; fi
+  else log "etcd is not installed"; failed=1; fi
+
+  if command -v redis-server >/dev/null; then
+    local urls=()
+    for p in $REDIS_PORT $REDLOCK_PORTS; do
+      mkdir -p "$state/redis-$p"
+      redis-server --port "$p" --bind 127.0.0.1 --save '' --appendonly no --dir "$state/redis-$p" \
+        --daemonize no --logfile "$state/redis-$p/log" >/dev/null 2>&1 &
+      echo $! >>"$state/pids"
+      if wait_for "redis:$p" 100 redis-cli -p "$p" ping; then urls+=("127.0.0.1:$p"); else failed=1; fi
+    done
+    echo "export LATCHKEY_REDIS=redis://127.0.0.1:$REDIS_PORT" >>"$state/env"
+    echo "export LATCHKEY_REDLOCK=redis://$(echo $REDLOCK_PORTS | sed 's/\([0-9]*\)/127.0.0.1:\1/g; s/ /,/g')?mode=redlock" >>"$state/env"
+    echo "export LATCHKEY_REDLOCK_PORTS=\"$REDLOCK_PORTS\"" >>"$state/env"
+  else log "redis-server is not installed"; failed=1; fi
+
+  if [ -f /usr/share/java/zookeeper.jar ] && command -v java >/dev/null; then
+    start_zk "$state/zk" "$ZK_PORT"
+    local i=1 lines="" quorum=$((base + 800)) election=$((base + 900))
+    for p in $ZK_ENSEMBLE_PORTS; do lines+="server.$i=127.0.0.1:$((quorum + i)):$((election + i))"$'\n'; i=$((i + 1)); done
+    i=1
+    for p in $ZK_ENSEMBLE_PORTS; do start_zk "$state/zk-$i" "$p" "$lines" "$i"; i=$((i + 1)); done
+    if wait_for zookeeper 300 zk_ok "$ZK_PORT"; then
+      echo "export LATCHKEY_ZK=zk://127.0.0.1:$ZK_PORT" >>"$state/env"
+    else failed=1; fi
+    local hosts=()
+    for p in $ZK_ENSEMBLE_PORTS; do
+      if wait_for "zookeeper:$p" 300 zk_serving "$p"; then hosts+=("127.0.0.1:$p"); else failed=1; fi
+    done
+    echo "export LATCHKEY_ZK_ENSEMBLE=zk://$(IFS=,; echo "${hosts[*]}")" >>"$state/env"
+    echo "export LATCHKEY_ZK_ENSEMBLE_DIRS=\"$state/zk-1 $state/zk-2 $state/zk-3\"" >>"$state/env"
+  else log "zookeeper is not installed"; failed=1; fi
+
+  cat "$state/env" >&2
+  return $failed
+}
+
+stop() {
+  [ -f "$state/pids" ] || return 0
+  while read -r pid; do kill "$pid" 2>/dev/null; done <"$state/pids"
+  for _ in $(seq 50); do
+    alive=0
+    while read -r pid; do kill -0 "$pid" 2>/dev/null && alive=1; done <"$state/pids"
+    [ $alive = 0 ] && break; sleep 0.1
+  done
+  while read -r pid; do kill -9 "$pid" 2>/dev/null; done <"$state/pids"
+  rm -f "$state/pids"
+}
+
+case "$cmd" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|stop STATE_DIR" >&2; exit 2 ;;
+esac
