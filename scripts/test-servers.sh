@@ -93,7 +93,6 @@ start() {
 
   if command -v etcd >/dev/null; then
     mkdir -p "$state/etcd"
-    \
     etcd --name lk --data-dir "$state/etcd/data" \
       --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
       --listen-peer-urls "http://127.0.0.1:$ETCD_PEER" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER" \
