@@ -54,7 +54,7 @@ internal sealed class EtcdLockBackend : LockBackend
     public EtcdKeyspace Keys { get; }
 
     /// <summary>How many times a waiter was woken by an event on the key it watched (the herd test counts these).</summary>
-    public long WakeUpCount => Interlocked.Read(ref _wakeUps);
+    public override long WaiterWakeups => Interlocked.Read(ref _wakeUps);
 
     public void CountWakeUp() => Interlocked.Increment(ref _wakeUps);
 
