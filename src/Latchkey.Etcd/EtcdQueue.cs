@@ -1,6 +1,7 @@
 using System.Globalization;
 using Google.Protobuf;
 using Latchkey.Backend;
+using Latchkey.Etcd.Client;
 using Latchkey.Etcd.Protocol;
 
 namespace Latchkey.Etcd;
@@ -17,6 +18,22 @@ internal static class EtcdQueue
     public static async ValueTask<LockLease?> AcquireAsync(EtcdLockBackend backend, LockRequest request, CancellationToken cancellationToken)
     {
         var session = await backend.Leases.GetAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await AcquireAsync(backend, request, session, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EtcdLeaseNotFoundException) when (!session.IsLost)
+        {
+            // The lease died before the keep-alive noticed (revoked, say): nothing of ours was queued, so
+            // take the news now and start again, once, with a fresh lease.
+            session.MarkLost("etcd no longer knows the lease");
+            session = await backend.Leases.GetAsync(cancellationToken).ConfigureAwait(false);
+            return await AcquireAsync(backend, request, session, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async ValueTask<LockLease?> AcquireAsync(EtcdLockBackend backend, LockRequest request, EtcdSession session, CancellationToken cancellationToken)
+    {
         var lease = new EtcdLockLease(backend, request, session, backend.Keys.NewKey(request, session), ValueOf(request));
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.LostToken);
         var waited = false;
@@ -172,6 +189,8 @@ internal static class EtcdQueue
                 var fresh = await RecheckAsync(backend, lease, cancellationToken).ConfigureAwait(false);
                 if (Decide(backend, lease.Request, fresh) != step)
                 {
+                    // The watched key changed before the watch started: this read stands in for its event.
+                    backend.CountWakeUp();
                     return fresh;
                 }
             }

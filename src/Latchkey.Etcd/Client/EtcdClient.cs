@@ -86,7 +86,7 @@ internal sealed class EtcdClient : IDisposable
         var detail = exception.Status.Detail;
         if (detail.Contains("lease not found", StringComparison.OrdinalIgnoreCase))
         {
-            return new LockLostException($"The etcd lease expired or was revoked ({detail}).", exception);
+            return new EtcdLeaseNotFoundException($"The etcd lease expired or was revoked ({detail}).", exception);
         }
 
         if (exception.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied
