@@ -28,6 +28,7 @@ internal sealed class RedisLockBackend : LockBackend
     private readonly Lock _wakeGate = new();
     private Task<IDisposable>? _wakeSubscription;
     private long _sequence;
+    private long _wakeups;
 
     public RedisLockBackend(RedisLockSettings settings, LockProviderOptions options)
     {
@@ -51,6 +52,9 @@ internal sealed class RedisLockBackend : LockBackend
     }
 
     public override LockProviderCapabilities Capabilities { get; }
+
+    /// <summary>How many times a waiter woke to try again (a message or its fallback timer).</summary>
+    public override long WaiterWakeups => Volatile.Read(ref _wakeups);
 
     internal RenewalLoop Renewal { get; }
 
@@ -99,12 +103,6 @@ internal sealed class RedisLockBackend : LockBackend
     public override async ValueTask<LockLease?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
-        if (_nodes.Length > 1 && request.Kind == LockKind.Semaphore && request.Permits > 1)
-        {
-            // A majority of per-node semaphores does not bound the holders: N+1 holders can each own a majority.
-            throw new NotSupportedException($"Redlock cannot keep a semaphore of {request.Permits} permits safe; use a single Redis (or 1 permit).");
-        }
-
         var attempt = new AcquireArgs(this, request);
         if (!request.Wait)
         {
@@ -140,6 +138,12 @@ internal sealed class RedisLockBackend : LockBackend
                 var result = await AttemptAsync(attempt, wait: true).ConfigureAwait(false);
                 if (result.Lease is not null)
                 {
+                    if (attempt.Mode == 'w' && result.Lease.Holders.Contains(null))
+                    {
+                        // A Redlock writer holds a majority; its intent on the other masters would keep readers out.
+                        await WithdrawAsync(attempt, result.Lease.Holders).ConfigureAwait(false);
+                    }
+
                     return result.Lease;
                 }
 
@@ -157,13 +161,14 @@ internal sealed class RedisLockBackend : LockBackend
                 await timer.CancelAsync().ConfigureAwait(false);
                 await woken.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 token.ThrowIfCancellationRequested();
+                Interlocked.Increment(ref _wakeups);
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or LockBackendUnavailableException)
         {
             if (attempt.Fair || attempt.Mode == 'w')
             {
-                await WithdrawAsync(attempt).ConfigureAwait(false);
+                await WithdrawAsync(attempt, null).ConfigureAwait(false);
             }
 
             if (_disposed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -375,20 +380,39 @@ internal sealed class RedisLockBackend : LockBackend
             var reply = (RedisResult[])(await _nodes[0].EvaluateAsync(RedisScripts.Acquire, a.Keys.ForAcquire, values).ConfigureAwait(false))!;
             var number = (long)reply[1];
             return (long)reply[0] == 1
-                ? new AttemptResult(Track(a, [$"{a.OwnerId}:{number}"], number, started), 0, false)
+                ? new AttemptResult(Track(a, a.Keys, [$"{a.OwnerId}:{number}"], number, started), 0, false)
                 : new AttemptResult(null, number, false);
         }
 
-        return await RedlockAttemptAsync(a, values, started).ConfigureAwait(false);
+        if (a.Mode != 'k')
+        {
+            return await RedlockAttemptAsync(a, a.Keys, values, started).ConfigureAwait(false);
+        }
+
+        // A majority of per-node semaphores would not bound the holders (N+1 holders can each own a
+        // majority), so a Redlock semaphore of N permits is N slots, each an exclusive Redlock.
+        AttemptResult? refused = null;
+        for (var slot = 0; slot < a.Permits; slot++)
+        {
+            var result = await RedlockAttemptAsync(a, a.Keys.ForSlot(slot), values, _time.GetTimestamp()).ConfigureAwait(false);
+            if (result.Lease is not null)
+            {
+                return result;
+            }
+
+            refused = refused is null ? result : new AttemptResult(null, Math.Min(refused.RetryInMs, result.RetryInMs), refused.IgnorePulse || result.IgnorePulse);
+        }
+
+        return refused!;
     }
 
-    private async Task<AttemptResult> RedlockAttemptAsync(AcquireArgs a, RedisValue[] values, long started)
+    private async Task<AttemptResult> RedlockAttemptAsync(AcquireArgs a, LockKeys keys, RedisValue[] values, long started)
     {
         var replies = await Task.WhenAll(_nodes.Select(async node =>
         {
             try
             {
-                var reply = (RedisResult[])(await node.EvaluateAsync(RedisScripts.Acquire, a.Keys.ForAcquire, values).ConfigureAwait(false))!;
+                var reply = (RedisResult[])(await node.EvaluateAsync(RedisScripts.Acquire, keys.ForAcquire, values).ConfigureAwait(false))!;
                 return (Granted: (long)reply[0] == 1, Number: (long)reply[1], Error: (Exception?)null);
             }
             catch (LockBackendUnavailableException ex)
@@ -415,15 +439,15 @@ internal sealed class RedisLockBackend : LockBackend
 
         var granted = holders.Count(h => h is not null);
         var failures = replies.Count(r => r.Error is not null);
-        if (granted >= _quorum && await AgreeOnTokenAsync(a, holders, replies.Select(r => r.Number).ToArray(), token).ConfigureAwait(false)
+        if (granted >= _quorum && await AgreeOnTokenAsync(a, keys, holders, replies.Select(r => r.Number).ToArray(), token).ConfigureAwait(false)
             && _time.GetElapsedTime(started) < TimeSpan.FromMilliseconds(a.TtlMs) - RenewalLoop.SafetyMargin(TimeSpan.FromMilliseconds(a.TtlMs)))
         {
-            return new AttemptResult(Track(a, holders, token, started), 0, false);
+            return new AttemptResult(Track(a, keys, holders, token, started), 0, false);
         }
 
         if (granted > 0)
         {
-            var partial = new RedisLockLease(this, a.Keys, a.Mode, holders, token, TimeSpan.FromMilliseconds(a.TtlMs));
+            var partial = new RedisLockLease(this, keys, a.Mode, holders, token, TimeSpan.FromMilliseconds(a.TtlMs));
             await ReleaseAsync(partial, mustConfirm: false).ConfigureAwait(false);
         }
 
@@ -444,7 +468,7 @@ internal sealed class RedisLockBackend : LockBackend
     /// Redlock's token is the largest counter of the majority; nodes whose counter is behind are raised to it
     /// while we still hold them, so every later majority (which shares a node with ours) draws a larger one.
     /// </summary>
-    private async Task<bool> AgreeOnTokenAsync(AcquireArgs a, string?[] holders, long[] numbers, long token)
+    private async Task<bool> AgreeOnTokenAsync(AcquireArgs a, LockKeys keys, string?[] holders, long[] numbers, long token)
     {
         var confirmed = await Task.WhenAll(_nodes.Select(async (node, i) =>
         {
@@ -460,7 +484,7 @@ internal sealed class RedisLockBackend : LockBackend
 
             try
             {
-                return (long)await node.EvaluateAsync(RedisScripts.Fence, a.Keys.ForFence, [a.Mode.ToString(), holder, token]).ConfigureAwait(false) == 1;
+                return (long)await node.EvaluateAsync(RedisScripts.Fence, keys.ForFence, [a.Mode.ToString(), holder, token]).ConfigureAwait(false) == 1;
             }
             catch (LockBackendUnavailableException)
             {
@@ -470,18 +494,25 @@ internal sealed class RedisLockBackend : LockBackend
         return confirmed.Count(c => c) >= _quorum;
     }
 
-    private RedisLockLease Track(AcquireArgs a, string?[] holders, long token, long started)
+    private RedisLockLease Track(AcquireArgs a, LockKeys keys, string?[] holders, long token, long started)
     {
-        var lease = new RedisLockLease(this, a.Keys, a.Mode, holders, token, TimeSpan.FromMilliseconds(a.TtlMs));
+        var lease = new RedisLockLease(this, keys, a.Mode, holders, token, TimeSpan.FromMilliseconds(a.TtlMs));
         _held.TryAdd(lease, 0);
         lease.RenewalEntry = Renewal.Add(lease, started);
         return lease;
     }
 
-    private async Task WithdrawAsync(AcquireArgs a)
+    /// <summary>Leaves the queue and drops the writer intent, on every master or on those where <paramref name="granted"/> has no holder.</summary>
+    private async Task WithdrawAsync(AcquireArgs a, string?[]? granted)
     {
-        foreach (var node in _nodes)
+        for (var i = 0; i < _nodes.Length; i++)
         {
+            var node = _nodes[i];
+            if (granted?[i] is not null)
+            {
+                continue;
+            }
+
             try
             {
                 await node.EvaluateAsync(RedisScripts.Withdraw, a.Keys.ForWaiter, [a.Member, a.OwnerId, a.Keys.Channel.ToString(), WakePrefix]).ConfigureAwait(false);
@@ -591,6 +622,12 @@ internal sealed class RedisLockBackend : LockBackend
                     var parts = ((string)w!).Split('|');
                     waiters.Add(new LockParticipant(parts[1], parts[2] == "r" ? LockAccess.Shared : LockAccess.Exclusive, null));
                 }
+
+                // Outside fair mode the only waiter the server knows of is a writer announcing its intent.
+                if (!reply[6].IsNull && !waiters.Exists(w => w.Id == (string)reply[6]!))
+                {
+                    waiters.Add(new LockParticipant((string)reply[6]!, LockAccess.Exclusive, null));
+                }
             }
         }
 
@@ -627,7 +664,7 @@ internal sealed class RedisLockBackend : LockBackend
             Keys = new LockKeys(backend._settings.Prefix, request.Kind, request.EscapedName);
             Mode = request.Kind switch
             {
-                LockKind.Semaphore => 's',
+                LockKind.Semaphore => backend._nodes.Length > 1 ? 'k' : 's',
                 LockKind.ReaderWriter => request.Access == LockAccess.Shared ? 'r' : 'w',
                 _ => 'x',
             };

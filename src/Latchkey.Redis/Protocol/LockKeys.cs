@@ -10,9 +10,14 @@ namespace Latchkey.Redis.Protocol;
 internal sealed class LockKeys
 {
     public LockKeys(string prefix, LockKind kind, string escapedName)
+        : this($"{prefix}{{{KindSegment(kind)}:{escapedName}}}", "owner")
     {
-        Tag = $"{prefix}{{{KindSegment(kind)}:{escapedName}}}";
-        Owner = Tag + ":owner";
+    }
+
+    private LockKeys(string tag, string owner)
+    {
+        Tag = tag;
+        Owner = Tag + ":" + owner;
         Holders = Tag + ":holders";
         Fence = Tag + ":fence";
         Queue = Tag + ":queue";
@@ -49,6 +54,9 @@ internal sealed class LockKeys
     /// <summary>Where changes are announced: <c>r</c> released, <c>a</c> acquired, <c>q</c> queue changed, <c>v</c> value changed.</summary>
     public RedisChannel Channel { get; }
 
+    /// <summary>The keys of one slot of a Redlock semaphore: a slot is an exclusive lock, and a semaphore of N permits is N slots.</summary>
+    public LockKeys ForSlot(int slot) => new(Tag, "slot:" + slot.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     public RedisKey[] ForAcquire => [Owner, Holders, Fence, Queue, Deadlines, Value, Intent];
 
     public RedisKey[] ForRelease => [Owner, Holders, Queue, Value];
@@ -57,7 +65,7 @@ internal sealed class LockKeys
 
     public RedisKey[] ForWaiter => [Queue, Deadlines, Intent];
 
-    public RedisKey[] ForStatus => [Owner, Holders, Queue, Deadlines, Value];
+    public RedisKey[] ForStatus => [Owner, Holders, Queue, Deadlines, Value, Intent];
 
     public RedisKey[] ForFence => [Owner, Holders, Fence];
 

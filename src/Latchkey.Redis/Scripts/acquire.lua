@@ -2,7 +2,8 @@
 -- KEYS: 1 owner (string: lock, leader, writer), 2 holders (zset: permits, readers; score = expiry, server ms),
 --       3 fence (counter), 4 queue (list, fair mode), 5 queue deadlines (zset, server ms), 6 value (election),
 --       7 writer intent (string)
--- ARGV: 1 mode (x exclusive string, s semaphore, w writer, r reader), 2 owner id, 3 ttl ms, 4 permits,
+-- ARGV: 1 mode (x exclusive string, s semaphore, w writer, r reader, k Redlock semaphore slot: KEYS[1] is the slot,
+--       KEYS[2] lists the slots' holders for status), 2 owner id, 3 ttl ms, 4 permits,
 --       5 fair (0/1), 6 wait (0/1), 7 queue member ('<provider>|<waiter>|<mode>'), 8 wake channel prefix,
 --       9 lock channel, 10 election value ('' for none), 11 token floor (Redlock; 0 otherwise)
 -- Returns {1, token} when acquired, else {0, ms until the fallback retry}.
@@ -39,7 +40,7 @@ if fair then
 end
 
 local free, hint = true, 0
-if mode == 'x' then
+if mode == 'x' or mode == 'k' then
   local p = redis.call('PTTL', KEYS[1])
   if p ~= -2 then free, hint = false, p end
 elseif mode == 's' then
@@ -80,7 +81,11 @@ if free then
     redis.call('SET', KEYS[3], token)
   end
   local holder = id .. ':' .. token
-  if mode == 'x' or mode == 'w' then
+  if mode == 'k' then
+    redis.call('SET', KEYS[1], holder, 'PX', ttl)
+    redis.call('ZADD', KEYS[2], now + ttl, holder)
+    keep_until_last(KEYS[2])
+  elseif mode == 'x' or mode == 'w' then
     redis.call('SET', KEYS[1], holder, 'PX', ttl)
     if ARGV[10] ~= '' then redis.call('SET', KEYS[6], ARGV[10], 'PX', ttl) end
     if redis.call('GET', KEYS[7]) == id then redis.call('DEL', KEYS[7]) end
