@@ -29,6 +29,7 @@ internal sealed class RedisLockBackend : LockBackend
     private Task<IDisposable>? _wakeSubscription;
     private long _sequence;
     private long _wakeups;
+    private long _attempts;
 
     public RedisLockBackend(RedisLockSettings settings, LockProviderOptions options)
     {
@@ -57,6 +58,9 @@ internal sealed class RedisLockBackend : LockBackend
     public override long WaiterWakeups => Volatile.Read(ref _wakeups);
 
     internal RenewalLoop Renewal { get; }
+
+    /// <summary>Test hook: how many acquire attempts have been answered (by every server asked).</summary>
+    internal long Attempts => Volatile.Read(ref _attempts);
 
     internal IReadOnlyList<RedisNode> Nodes => _nodes;
 
@@ -136,6 +140,7 @@ internal sealed class RedisLockBackend : LockBackend
             {
                 var next = pulse.Next;
                 var result = await AttemptAsync(attempt, wait: true).ConfigureAwait(false);
+                Interlocked.Increment(ref _attempts);
                 if (result.Lease is not null)
                 {
                     if (attempt.Mode == 'w' && result.Lease.Holders.Contains(null))
