@@ -304,7 +304,7 @@ internal sealed class RedisLockBackend : LockBackend
     internal async Task<RenewOutcome> RenewAsync(RedisLockLease lease)
     {
         var ttl = (long)lease.Ttl.TotalMilliseconds;
-        var results = await Task.WhenAll(_nodes.Select(async (node, i) =>
+        var pending = _nodes.Select(async (node, i) =>
         {
             if (lease.Holders[i] is not { } holder)
             {
@@ -320,13 +320,29 @@ internal sealed class RedisLockBackend : LockBackend
             {
                 return null;
             }
-        })).ConfigureAwait(false);
+        }).ToList();
 
-        var renewed = results.Count(r => r == true);
-        var unknown = results.Count(r => r is null);
-        return renewed >= _quorum ? RenewOutcome.Confirmed
-            : renewed + unknown < _quorum ? RenewOutcome.Gone
-            : RenewOutcome.Failed;
+        // Confirmed as soon as a majority is: a slow or dead master must not hold the lease hostage.
+        int renewed = 0, gone = 0;
+        while (pending.Count > 0)
+        {
+            var done = await Task.WhenAny(pending).ConfigureAwait(false);
+            pending.Remove(done);
+            var result = await done.ConfigureAwait(false);
+            renewed += result == true ? 1 : 0;
+            gone += result == false ? 1 : 0;
+            if (renewed >= _quorum)
+            {
+                return RenewOutcome.Confirmed;
+            }
+
+            if (gone > _nodes.Length - _quorum)
+            {
+                return RenewOutcome.Gone;
+            }
+        }
+
+        return RenewOutcome.Failed;
     }
 
     internal async ValueTask ProclaimAsync(RedisLockLease lease, string value)

@@ -33,6 +33,10 @@ internal sealed class RedisNode : IAsyncDisposable
 
             // Fail the first connect fast with a clear error; once connected, the multiplexer reconnects by itself.
             AbortOnConnectFail = true,
+
+            // While a server is down, fail commands at once instead of queuing them until the timeout: a Redlock
+            // majority must not wait for a dead master, and a single Redis reports the outage promptly.
+            BacklogPolicy = BacklogPolicy.FailFast,
             ConnectRetry = 1,
             ClientName = "latchkey",
         };
