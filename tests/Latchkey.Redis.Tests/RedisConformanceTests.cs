@@ -9,6 +9,10 @@ public sealed class RedisConformanceTests : LockConformanceSuite
 
     protected override string? ChildProcessConnectionString => RedisTestServer.ForWorker(RedisTestServer.Single(_prefix));
 
+    protected override IEnumerable<string> MalformedConnectionStrings => RedisTestServer.Malformed;
+
+    protected override string? UnreachableConnectionString => RedisTestServer.Unreachable();
+
     protected override ValueTask<ILockProvider> CreateProviderAsync() =>
         ValueTask.FromResult(LockProvider.Connect(RedisTestServer.Single(_prefix)));
 }

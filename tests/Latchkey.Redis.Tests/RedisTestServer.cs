@@ -19,6 +19,13 @@ internal static class RedisTestServer
         return File.Exists(deps) && File.ReadAllText(deps).Contains("Latchkey.Redis", StringComparison.Ordinal) ? connectionString : null;
     }
 
+    /// <summary>Malformed <c>redis://</c> strings for the conformance suite.</summary>
+    public static IEnumerable<string> Malformed =>
+        ["redis://", "redis://127.0.0.1:99999", "redis://a:1,b:2", "redis://a:1?mode=cluster", "redis://a:1?bogus=1", "redis://a:1/not-a-db", "redis://a:1,b:2?mode=redlock"];
+
+    /// <summary>A loopback port where nothing listens (port 1 is reserved and never bound here).</summary>
+    public static string Unreachable(string extra = "") => $"redis://127.0.0.1:1{extra}?connectTimeout=1s";
+
     public static string NewPrefix(string hint) => $"lktest-{hint}-{Guid.NewGuid():N}:";
 
     public static string With(string connectionString, string parameters) =>

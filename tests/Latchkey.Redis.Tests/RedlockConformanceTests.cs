@@ -9,6 +9,10 @@ public sealed class RedlockConformanceTests : LockConformanceSuite
 
     protected override string? ChildProcessConnectionString => RedisTestServer.ForWorker(RedisTestServer.Redlock(_prefix));
 
+    protected override IEnumerable<string> MalformedConnectionStrings => RedisTestServer.Malformed;
+
+    protected override string? UnreachableConnectionString => "redis://127.0.0.1:1,127.0.0.1:2,127.0.0.1:3?mode=redlock&connectTimeout=1s";
+
     protected override ValueTask<ILockProvider> CreateProviderAsync() =>
         ValueTask.FromResult(LockProvider.Connect(RedisTestServer.Redlock(_prefix)));
 }
