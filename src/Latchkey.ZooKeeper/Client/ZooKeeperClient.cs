@@ -451,7 +451,15 @@ public sealed class ZooKeeperClient : IAsyncDisposable
             }
             catch (Exception ex) when (IsConnectFailure(ex))
             {
-                last = ex is OperationCanceledException ? new TimeoutException($"{host}:{port} did not complete the ZooKeeper handshake in time (is it a ZooKeeper server?).") : ex;
+                // Keep the most telling failure: an answer that is not ZooKeeper's says more than a later timeout.
+                if (ex is not OperationCanceledException)
+                {
+                    last = ex;
+                }
+                else
+                {
+                    last ??= new TimeoutException($"{host}:{port} did not complete the ZooKeeper handshake in time (is it a ZooKeeper server?).");
+                }
             }
 
             if (++attempts % _options.Hosts.Count == 0)
