@@ -30,6 +30,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     private ZooKeeperSessionState _state = ZooKeeperSessionState.Disconnected;
     private Exception? _endedBy;
     private bool _closing;
+    private bool _endConfirmed;
     private long _sessionId;
     private byte[] _password = new byte[16];
     private int _timeoutMs;
@@ -82,6 +83,22 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     /// than it could live), authentication refused, or the client closed. Ephemeral nodes are then gone or going.
     /// </summary>
     public CancellationToken SessionEnded => _ended.Token;
+
+    /// <summary>
+    /// Whether the server confirmed the end of the session (it answered that the session expired, or it
+    /// acknowledged the close), so its ephemeral nodes are certainly gone. False while the session lives, and
+    /// when the client gave up on it without an answer (the nodes then go when the server expires it).
+    /// </summary>
+    public bool SessionEndConfirmed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _endConfirmed;
+            }
+        }
+    }
 
     /// <summary>The chroot, or <see langword="null"/>.</summary>
     public string? Chroot => _chroot;
@@ -276,6 +293,10 @@ public sealed class ZooKeeperClient : IAsyncDisposable
                 try
                 {
                     await pending.Task.WaitAsync(limit, _time).ConfigureAwait(false);
+                    lock (_gate)
+                    {
+                        _endConfirmed = true;
+                    }
                 }
                 catch (Exception ex) when (ex is TimeoutException or ZooKeeperException)
                 {
@@ -490,6 +511,11 @@ public sealed class ZooKeeperClient : IAsyncDisposable
             }
             catch (ZooKeeperSessionExpiredException ex)
             {
+                lock (_gate)
+                {
+                    _endConfirmed = true;
+                }
+
                 End(ZooKeeperSessionState.Expired, ex);
                 return;
             }
