@@ -50,8 +50,8 @@ internal sealed class ZooKeeperLockBackend : LockBackend
 
     public override LockProviderCapabilities Capabilities => ZooKeeperCapabilities;
 
-    /// <summary>How many times a watch woke a waiting acquire (for the herd tests).</summary>
-    internal long Wakeups => Interlocked.Read(ref _wakeups);
+    /// <summary>How many times a watch woke a waiting acquire (the herd tests count them).</summary>
+    public override long WaiterWakeups => Interlocked.Read(ref _wakeups);
 
     /// <summary>The current session's client, if connected (for tests).</summary>
     internal ZooKeeperClient? CurrentClient => Volatile.Read(ref _client);
