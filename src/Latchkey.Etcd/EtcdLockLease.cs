@@ -25,7 +25,7 @@ internal sealed class EtcdLockLease : LockLease
     private readonly CancellationTokenSource _lost = new();
     private EtcdWatch? _ownWatch;
     private CancellationTokenRegistration _sessionRegistration;
-    private TaskCompletionSource? _wake;
+    private TaskCompletionSource<bool>? _wake;
     private int _state = Waiting;
     private int _ownKeyGone;
 
@@ -61,14 +61,17 @@ internal sealed class EtcdLockLease : LockLease
         _ownWatch ??= _backend.Watches.Watch(Key, ByteString.Empty, seenAtRevision + 1, deletesOnly: true, OnOwnKeyEvent);
     }
 
-    /// <summary>A fresh signal for one wait; set by the watch of the predecessor or of our own key.</summary>
-    public TaskCompletionSource NewWake()
+    /// <summary>
+    /// A fresh signal for one wait, set by the watch of the predecessor (true if it reported the
+    /// predecessor's deletion) or of our own key (false).
+    /// </summary>
+    public TaskCompletionSource<bool> NewWake()
     {
-        var wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var wake = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _wake, wake);
         if (OwnKeyGone)
         {
-            wake.TrySetResult();
+            wake.TrySetResult(false);
         }
 
         return wake;
@@ -77,7 +80,7 @@ internal sealed class EtcdLockLease : LockLease
     public void MarkOwnKeyGone()
     {
         Volatile.Write(ref _ownKeyGone, 1);
-        Volatile.Read(ref _wake)?.TrySetResult();
+        Volatile.Read(ref _wake)?.TrySetResult(false);
         FireLost();
     }
 
