@@ -103,9 +103,9 @@ internal sealed class EtcdLockLease : LockLease
 
         _sessionRegistration.Unregister();
         _backend.Watches.Cancel(_ownWatch);
-        if (OwnKeyGone)
+        if (OwnKeyGone || _backend.Leases.IsDisposed)
         {
-            return;
+            return; // gone already, or the provider's lease was revoked with every key on it
         }
 
         try
@@ -132,7 +132,7 @@ internal sealed class EtcdLockLease : LockLease
         }
 
         _backend.Watches.Cancel(_ownWatch);
-        if (OwnKeyGone)
+        if (OwnKeyGone || _backend.Leases.IsDisposed)
         {
             return;
         }
