@@ -22,7 +22,8 @@ internal sealed class EtcdLockLease : LockLease
     private const int Ended = 2;
 
     private readonly EtcdLockBackend _backend;
-    private readonly CancellationTokenSource _lost = new();
+    private CancellationTokenSource? _lost; // made when someone asks for Lost: most holders never do
+    private bool _lostFired;
     private EtcdWatch? _ownWatch;
     private CancellationTokenRegistration _sessionRegistration;
     private TaskCompletionSource<bool>? _wake;
@@ -53,12 +54,46 @@ internal sealed class EtcdLockLease : LockLease
 
     public override long FencingToken => CreateRevision;
 
-    public override CancellationToken Lost => _lost.Token;
+    public override CancellationToken Lost
+    {
+        get
+        {
+            lock (this)
+            {
+                if (_lost is null)
+                {
+                    _lost = new CancellationTokenSource();
+                    if (_lostFired || Session.IsLost || OwnKeyGone)
+                    {
+                        _lostFired = true;
+                        _lost.Cancel(); // nothing registered on it yet: no callback runs here
+                    }
+                    else if (Volatile.Read(ref _state) == Held)
+                    {
+                        _sessionRegistration = Session.LostToken.UnsafeRegister(static s => ((EtcdLockLease)s!).FireLost(), this);
+                    }
+                }
+
+                return _lost.Token;
+            }
+        }
+    }
+
+    private bool IsLost
+    {
+        get
+        {
+            lock (this)
+            {
+                return _lostFired || Session.IsLost || OwnKeyGone;
+            }
+        }
+    }
 
     /// <summary>Starts watching our key for deletion, from just after <paramref name="seenAtRevision"/>, at which it existed.</summary>
     public void WatchOwnKey(long seenAtRevision)
     {
-        _ownWatch ??= _backend.Watches.Watch(Key, ByteString.Empty, seenAtRevision + 1, deletesOnly: true, OnOwnKeyEvent);
+        _ownWatch ??= _backend.Watches.Watch(Key, ByteString.Empty, seenAtRevision + 1, deletesOnly: true, OnOwnKeyEvent, awaitable: false);
     }
 
     /// <summary>
@@ -87,7 +122,6 @@ internal sealed class EtcdLockLease : LockLease
     public void MarkHeld()
     {
         Volatile.Write(ref _state, Held);
-        _sessionRegistration = Session.LostToken.UnsafeRegister(static s => ((EtcdLockLease)s!).FireLost(), this);
         if (OwnKeyGone)
         {
             FireLost();
@@ -150,7 +184,7 @@ internal sealed class EtcdLockLease : LockLease
 
     public override async ValueTask ProclaimAsync(string value, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _state) != Held || _lost.IsCancellationRequested)
+        if (Volatile.Read(ref _state) != Held || IsLost)
         {
             throw new LockLostException($"Leadership of '{Request.Name}' is no longer held.");
         }
@@ -165,11 +199,20 @@ internal sealed class EtcdLockLease : LockLease
 
     private void FireLost()
     {
-        if (Volatile.Read(ref _state) == Held && !_lost.IsCancellationRequested)
+        CancellationTokenSource? source;
+        lock (this)
         {
-            // Users' callbacks run on the thread pool, not on the watch reader.
-            _ = _lost.CancelAsync();
+            if (Volatile.Read(ref _state) != Held || _lostFired)
+            {
+                return;
+            }
+
+            _lostFired = true;
+            source = _lost;
         }
+
+        // Users' callbacks run on the thread pool, not on the watch reader.
+        _ = source?.CancelAsync();
     }
 
     private void OnOwnKeyEvent(EtcdWatch watch, RepeatedField<Event>? events)

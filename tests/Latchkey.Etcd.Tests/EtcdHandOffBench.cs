@@ -92,6 +92,54 @@ public sealed class EtcdHandOffBench
         }
     }
 
+    [Fact]
+    public async Task TenThousandHeldLocks_OneLease_Memory()
+    {
+        Assert.SkipUnless(Environment.GetEnvironmentVariable("LATCHKEY_ETCD_BENCH") == "1", "A measurement, not a test: set LATCHKEY_ETCD_BENCH=1.");
+        using var probe = new EtcdProbe();
+        var baseline = await HoldTenThousandAsync(LockProvider.Connect("memory://bench-" + Guid.NewGuid().ToString("N")));
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"the same on memory:// (the core's handles and names): {baseline / 1024.0 / 1024.0:F1} MB"));
+        await HoldTenThousandAsync(LockProvider.Connect(probe.For(EtcdProbe.NewPrefix(), 30)));
+    }
+
+    private static async Task<long> HoldTenThousandAsync(ILockProvider lockProvider)
+    {
+        await using var provider = lockProvider;
+        await (await provider.CreateLock("warm").AcquireAsync(cancellationToken: Ct)).ReleaseAsync();
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var clock = Stopwatch.StartNew();
+        var handles = new ILockHandle[10_000];
+        var gate = new SemaphoreSlim(64);
+        await Task.WhenAll(Enumerable.Range(0, handles.Length).Select(async i =>
+        {
+            await gate.WaitAsync(Ct);
+            try
+            {
+                handles[i] = await provider.CreateLock("held-" + i.ToString(CultureInfo.InvariantCulture)).AcquireAsync(cancellationToken: Ct);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        var took = clock.Elapsed;
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        if (((LockProvider)provider).Backend is EtcdLockBackend backend)
+        {
+            TestContext.Current.TestOutputHelper?.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"10,000 locks held by one provider: {(after - before) / 1024.0 / 1024.0:F1} MB managed heap, {backend.Leases.GrantCount} lease(s), acquired in {took.TotalSeconds:F1} s with 64 in flight"));
+            Assert.Equal(1, backend.Leases.GrantCount);
+        }
+
+        foreach (var handle in handles)
+        {
+            await handle.ReleaseAsync();
+        }
+
+        return after - before;
+    }
+
     private static async Task<(long Cycles, List<double> HandOffs)> RunAsync(IReadOnlyList<Func<Task<Func<Task>>>> contenders)
     {
         var clock = Stopwatch.StartNew();
