@@ -178,7 +178,7 @@ internal static class EtcdQueue
                 backend.CountWakeUp();
             }
 
-            wake.TrySetResult();
+            wake.TrySetResult(events is not null && events.Any(e => e.Type == Event.Types.EventType.Delete && e.Kv.Key == step.WatchKey));
         });
 
         try
@@ -193,9 +193,18 @@ internal static class EtcdQueue
                     backend.CountWakeUp();
                     return fresh;
                 }
+
+                view = fresh;
             }
 
-            await wake.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var predecessorDeleted = await wake.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (predecessorDeleted && PermitsOf(lease.Request) == 1 && view.Blockers.Count == 1 && !view.More && !lease.OwnKeyGone)
+            {
+                // Our only blocker is gone, and no key created later can come before ours: we hold it,
+                // without another read. Hand-off costs the releaser's delete and this one event.
+                return new QueueView(view.Revision, [], false);
+            }
+
             return await RecheckAsync(backend, lease, cancellationToken).ConfigureAwait(false);
         }
         finally

@@ -243,6 +243,7 @@ public sealed class EtcdLockTests : IAsyncLifetime
     [InlineData("etcd://127.0.0.1:2379?cert=/c.pem")]
     [InlineData("etcds://127.0.0.1:2379?cert=/c.pem")]
     [InlineData("etcd://127.0.0.1:2379?prefix=a%00b")]
+    [InlineData("etcd://127.0.0.1:2379?layout=zookeeper")]
     public void Connect_WithBadParameters_ThrowsFormatException(string connectionString) =>
         Assert.Throws<FormatException>(() => LockProvider.Connect(connectionString));
 
