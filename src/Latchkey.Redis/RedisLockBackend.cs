@@ -36,7 +36,7 @@ internal sealed class RedisLockBackend : LockBackend
         _settings = settings;
         _time = options.TimeProvider;
         _logger = options.LoggerFactory.CreateLogger("Latchkey.Redis");
-        _nodes = [.. settings.Endpoints.Select(e => new RedisNode(settings, e))];
+        _nodes = [.. settings.Endpoints.Select(e => new RedisNode(settings, e, options.TimeProvider))];
         _quorum = (_nodes.Length / 2) + 1;
         Renewal = new RenewalLoop(_time, _logger);
         Capabilities = new LockProviderCapabilities
