@@ -106,6 +106,30 @@ public sealed class RedisMeasurementTests
         Assert.All(cycles, c => Assert.True(c > 0, "A contender never got the lock."));
     }
 
+    [Fact]
+    public async Task Throughput_64ContendersOn64Locks_IsReported()
+    {
+        await using var server = await RedisServerProcess.StartAsync();
+        await using var provider = LockProvider.Connect($"redis://{server.Address}");
+        await provider.ConnectAsync(Cancel);
+        const int contenders = 64;
+        long cycles = 0;
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, contenders).Select(i => Task.Run(async () =>
+        {
+            var theLock = provider.CreateLock($"own-{i}");
+            while (!stop.IsCancellationRequested)
+            {
+                await using var handle = await theLock.AcquireAsync(RedisTestExtensions.Patience, Cancel);
+                Interlocked.Increment(ref cycles);
+            }
+        }, Cancel)));
+        clock.Stop();
+        Report(string.Create(CultureInfo.InvariantCulture, $"64 contenders on 64 locks, one provider: {cycles / clock.Elapsed.TotalSeconds:F0} cycles/s ({2 * cycles / clock.Elapsed.TotalSeconds:F0} scripts/s)"));
+        Assert.True(cycles > 0);
+    }
+
     private static void Report(string line)
     {
         TestContext.Current.SendDiagnosticMessage(line);
