@@ -13,12 +13,18 @@ internal sealed class RedisNode : IAsyncDisposable
     private readonly ConfigurationOptions _configuration;
     private readonly SemaphoreSlim _connectGate = new(1, 1);
     private readonly Dictionary<string, ChannelEntry> _channels = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
     private ConnectionMultiplexer? _connection;
+    private (LockBackendUnavailableException Error, long At)? _lastFailure;
     private IDatabase? _database;
     private bool _disposed;
 
-    public RedisNode(RedisLockSettings settings, LockEndpoint endpoint)
+    /// <summary>After a failed connect, calls fail at once with the same error for this long instead of each waiting out a connect timeout.</summary>
+    public static readonly TimeSpan ConnectBackoff = TimeSpan.FromSeconds(1);
+
+    public RedisNode(RedisLockSettings settings, LockEndpoint endpoint, TimeProvider time)
     {
+        _time = time;
         Endpoint = endpoint with { Port = endpoint.PortOr(RedisLockSettings.DefaultPort) };
         _configuration = new ConfigurationOptions
         {
@@ -63,6 +69,13 @@ internal sealed class RedisNode : IAsyncDisposable
                 return _database;
             }
 
+            if (_lastFailure is { } failure && _time.GetElapsedTime(failure.At) < ConnectBackoff)
+            {
+                throw failure.Error is LockAuthenticationException
+                    ? new LockAuthenticationException(failure.Error.Message, failure.Error)
+                    : new LockBackendUnavailableException(failure.Error.Message, failure.Error);
+            }
+
             ConnectionMultiplexer connection;
             try
             {
@@ -70,7 +83,9 @@ internal sealed class RedisNode : IAsyncDisposable
             }
             catch (RedisConnectionException ex)
             {
-                throw Translate(ex);
+                var error = Translate(ex);
+                _lastFailure = (error, _time.GetTimestamp());
+                throw error;
             }
 
             try

@@ -11,14 +11,16 @@ namespace Latchkey.Redis.Tests;
 internal sealed class RedisServerProcess : IAsyncDisposable
 {
     private static int s_nextPort = 43600 + ((Environment.ProcessId % 40) * 10);
-    private readonly Process _process;
     private readonly DirectoryInfo _dir;
+    private readonly string[] _extraArgs;
+    private Process _process;
 
-    private RedisServerProcess(Process process, DirectoryInfo dir, int port)
+    private RedisServerProcess(Process process, DirectoryInfo dir, int port, string[] extraArgs)
     {
         _process = process;
         _dir = dir;
         Port = port;
+        _extraArgs = extraArgs;
     }
 
     public int Port { get; }
@@ -29,6 +31,30 @@ internal sealed class RedisServerProcess : IAsyncDisposable
     {
         var port = Interlocked.Increment(ref s_nextPort);
         var dir = Directory.CreateTempSubdirectory("latchkey-redis-test-");
+        var server = new RedisServerProcess(Launch(port, dir, extraArgs), dir, port, extraArgs);
+        if (await server.WaitReadyAsync())
+        {
+            return server;
+        }
+
+        await server.DisposeAsync();
+        throw new InvalidOperationException($"redis-server on port {port} did not become ready.");
+    }
+
+    /// <summary>Kills the server and starts a fresh one (no persistence: empty) on the same port.</summary>
+    public async Task RestartAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+        _process = Launch(Port, _dir, _extraArgs);
+        if (!await WaitReadyAsync())
+        {
+            throw new InvalidOperationException($"redis-server on port {Port} did not come back.");
+        }
+    }
+
+    private static Process Launch(int port, DirectoryInfo dir, string[] extraArgs)
+    {
         var start = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.FullName }.Concat(extraArgs))
         {
@@ -37,26 +63,28 @@ internal sealed class RedisServerProcess : IAsyncDisposable
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
         process.StandardOutput.BaseStream.CopyToAsync(Stream.Null).ContinueWith(_ => { }, TaskScheduler.Default).Forget();
-        var server = new RedisServerProcess(process, dir, port);
+        return process;
+    }
 
+    private async Task<bool> WaitReadyAsync()
+    {
         // Readiness: bounded to 100 probes, 50 ms apart (5 s).
         for (var i = 0; i < 100; i++)
         {
-            if (await server.PingAsync())
+            if (await PingAsync())
             {
-                return server;
+                return true;
             }
 
-            if (process.HasExited)
+            if (_process.HasExited)
             {
-                break;
+                return false;
             }
 
             await Task.Delay(50);
         }
 
-        await server.DisposeAsync();
-        throw new InvalidOperationException($"redis-server on port {port} did not become ready.");
+        return false;
     }
 
     /// <summary>Kills the server at once (no shutdown, no save), as a crash would.</summary>
