@@ -404,10 +404,12 @@ internal sealed class ZooKeeperLockBackend : LockBackend
         // Pipelined, top down; "already exists" is success. The lock's own directory is a container, so
         // the server removes it once its last node goes, and names used once do not pile up.
         var kindDirectory = parent[..parent.LastIndexOf('/')];
+        // The shared directories stay open to every identity; only a lock's own directory and nodes take the
+        // session's default ACL (creator-only when the connection string has credentials).
         var creates = new[]
         {
-            client.CreateAsync(RootPath, default, CreateMode.Persistent),
-            client.CreateAsync(kindDirectory, default, CreateMode.Persistent),
+            client.CreateAsync(RootPath, default, CreateMode.Persistent, ZooKeeperAcl.OpenUnsafe),
+            client.CreateAsync(kindDirectory, default, CreateMode.Persistent, ZooKeeperAcl.OpenUnsafe),
             client.CreateAsync(parent, default, CreateMode.Container),
         };
         foreach (var create in creates)
