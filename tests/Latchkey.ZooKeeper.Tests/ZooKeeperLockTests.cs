@@ -106,9 +106,27 @@ public sealed class ZooKeeperLockTests
         var next = waiter.CreateLock(name).AcquireAsync(Patience, Ct).AsTask();
 
         // Expire the holder's session as the server would: another connection takes the session over and closes it.
+        // The holder reconnects at once when the server drops its connection for the thief's, and may win the
+        // session back before the thief's close goes through; steal again until the server confirms the close.
         var session = Backend(holder).CurrentClient!;
-        var thief = await ZooKeeperClient.ConnectAsync(ZooKeeperServer.Options() with { SessionId = session.SessionId, SessionPassword = session.SessionPassword.ToArray() }, Ct);
-        await thief.DisposeAsync();
+        for (var attempt = 0; attempt < 20 && !session.SessionEnded.IsCancellationRequested; attempt++)
+        {
+            ZooKeeperClient thief;
+            try
+            {
+                thief = await ZooKeeperClient.ConnectAsync(ZooKeeperServer.Options() with { SessionId = session.SessionId, SessionPassword = session.SessionPassword.ToArray() }, Ct);
+            }
+            catch (ZooKeeperSessionExpiredException)
+            {
+                break; // Already closed by an earlier attempt.
+            }
+
+            await thief.DisposeAsync();
+            if (thief.SessionEndConfirmed)
+            {
+                break;
+            }
+        }
 
         await Task.Delay(Timeout.InfiniteTimeSpan, held.Lost).ContinueWith(_ => { }, Ct, TaskContinuationOptions.None, TaskScheduler.Default).WaitAsync(Patience, Ct);
         await using var nextHandle = await next.WaitAsync(Patience, Ct);
