@@ -17,7 +17,8 @@ internal static class BackendRegistry
         ["memory"] = new MemoryLockBackendFactory(),
     };
 
-    private static int s_scanned;
+    private static readonly Lock ScanGate = new();
+    private static bool s_scanned;
 
     public static void Register(string scheme, ILockBackendFactory factory)
     {
@@ -33,9 +34,14 @@ internal static class BackendRegistry
             return factory;
         }
 
-        if (Interlocked.Exchange(ref s_scanned, 1) == 0)
+        // Every caller waits for the one scan: a concurrent caller must not miss a backend still being loaded.
+        lock (ScanGate)
         {
-            ScanAssemblies();
+            if (!s_scanned)
+            {
+                ScanAssemblies();
+                s_scanned = true;
+            }
         }
 
         return Factories.TryGetValue(scheme, out factory)
