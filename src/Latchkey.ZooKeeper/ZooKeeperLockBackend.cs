@@ -22,6 +22,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
     public const string CandidateTag = "cand";
 
     private const int MaxSessionRetries = 3;
+    private const int MaxConnectionLosses = 100;
 
     private static readonly LockProviderCapabilities ZooKeeperCapabilities = new()
     {
@@ -210,88 +211,97 @@ internal sealed class ZooKeeperLockBackend : LockBackend
         var data = request.Value is null ? ReadOnlyMemory<byte>.Empty : Encoding.UTF8.GetBytes(request.Value);
         var (path, czxid, children) = await CreateNodeAsync(client, parent, $"{parent}/{Tag(request)}-{guid}-", guid, data).ConfigureAwait(false);
         var name = path[(parent.Length + 1)..];
+        var losses = 0;
         try
         {
             while (true)
             {
-                children ??= await ListAsync(client, parent).ConfigureAwait(false);
-                var queue = ZooKeeperQueueEntry.ParseAll(children);
-                children = null;
-                var me = queue.FindIndex(e => e.Name == name);
-                if (me < 0)
+                try
                 {
-                    // Deleted by someone else while we queued (an operator, say): queue again.
-                    throw new QueueNodeVanishedException(path);
-                }
-
-                var decision = ZooKeeperQueueDecision.For(queue, me, request.Access, request.Permits);
-                if (decision.Holds)
-                {
-                    if (request.Permits > 1 && me + 1 < queue.Count)
+                    children ??= await ListAsync(client, parent).ConfigureAwait(false);
+                    var queue = ZooKeeperQueueEntry.ParseAll(children);
+                    children = null;
+                    var me = queue.FindIndex(e => e.Name == name);
+                    if (me < 0)
                     {
-                        // Tell a semaphore waiter that may be watching us as a waiter that we were promoted.
-                        await client.SetDataAsync(path, data, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                        // Deleted by someone else while we queued (an operator, say): queue again.
+                        throw new QueueNodeVanishedException(path);
                     }
 
-                    var lease = new ZooKeeperLockLease(this, client, path, czxid);
-                    _held.TryAdd(lease, 0);
-                    lease.WatchOwnNode();
-                    return lease;
-                }
-
-                if (!request.Wait)
-                {
-                    await DeleteOwnNodeAsync(client, path).ConfigureAwait(false);
-                    return null;
-                }
-
-                cancellationToken.ThrowIfCancellationRequested();
-                var wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                Action<WatchedEvent> watcher = _ => wake.TrySetResult();
-                string watched;
-                if (decision.WatchChildren)
-                {
-                    watched = parent;
-                    var listing = await client.GetChildrenAsync(parent, watcher, CancellationToken.None).ConfigureAwait(false);
-                    var fresh = ZooKeeperQueueEntry.ParseAll(listing.Children);
-                    var at = fresh.FindIndex(e => e.Name == name);
-                    if (at < 0 || ZooKeeperQueueDecision.For(fresh, at, request.Access, request.Permits) != decision)
+                    var decision = ZooKeeperQueueDecision.For(queue, me, request.Access, request.Permits);
+                    if (decision.Holds)
                     {
-                        client.RemoveWatcher(parent, watcher);
-                        children = listing.Children;
-                        continue;
-                    }
-                }
-                else
-                {
-                    watched = $"{parent}/{decision.WatchNode}";
-                    try
-                    {
-                        var predecessor = await client.GetDataAsync(watched, watcher, CancellationToken.None).ConfigureAwait(false);
-                        if (request.Permits > 1 && predecessor.Stat.Version > 0)
+                        if (request.Permits > 1 && me + 1 < queue.Count)
                         {
-                            // The semaphore waiter ahead of us was already promoted: look again.
-                            client.RemoveWatcher(watched, watcher);
+                            // Tell a semaphore waiter that may be watching us as a waiter that we were promoted.
+                            await client.SetDataAsync(path, data, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                        }
+
+                        var lease = new ZooKeeperLockLease(this, client, path, czxid);
+                        _held.TryAdd(lease, 0);
+                        lease.WatchOwnNode();
+                        return lease;
+                    }
+
+                    if (!request.Wait)
+                    {
+                        await DeleteOwnNodeAsync(client, path).ConfigureAwait(false);
+                        return null;
+                    }
+
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    Action<WatchedEvent> watcher = _ => wake.TrySetResult();
+                    string watched;
+                    if (decision.WatchChildren)
+                    {
+                        watched = parent;
+                        var listing = await client.GetChildrenAsync(parent, watcher, CancellationToken.None).ConfigureAwait(false);
+                        var fresh = ZooKeeperQueueEntry.ParseAll(listing.Children);
+                        var at = fresh.FindIndex(e => e.Name == name);
+                        if (at < 0 || ZooKeeperQueueDecision.For(fresh, at, request.Access, request.Permits) != decision)
+                        {
+                            client.RemoveWatcher(parent, watcher);
+                            children = listing.Children;
                             continue;
                         }
                     }
-                    catch (ZooKeeperNoNodeException)
+                    else
                     {
-                        continue; // Gone before we could watch it: look again (no watch was left).
+                        watched = $"{parent}/{decision.WatchNode}";
+                        try
+                        {
+                            var predecessor = await client.GetDataAsync(watched, watcher, CancellationToken.None).ConfigureAwait(false);
+                            if (request.Permits > 1 && predecessor.Stat.Version > 0)
+                            {
+                                // The semaphore waiter ahead of us was already promoted: look again.
+                                client.RemoveWatcher(watched, watcher);
+                                continue;
+                            }
+                        }
+                        catch (ZooKeeperNoNodeException)
+                        {
+                            continue; // Gone before we could watch it: look again (no watch was left).
+                        }
                     }
-                }
 
-                try
-                {
-                    await wake.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    client.RemoveWatcher(watched, watcher);
-                    throw;
-                }
+                    try
+                    {
+                        await wake.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        client.RemoveWatcher(watched, watcher);
+                        throw;
+                    }
 
-                Interlocked.Increment(ref _wakeups);
+                    Interlocked.Increment(ref _wakeups);
+                }
+                catch (ZooKeeperConnectionLossException) when (++losses < MaxConnectionLosses)
+                {
+                    // Reads and watches are safe to repeat once reconnected; our node lives on with the session.
+                    children = null;
+                }
             }
         }
         catch
@@ -404,10 +414,12 @@ internal sealed class ZooKeeperLockBackend : LockBackend
         // Pipelined, top down; "already exists" is success. The lock's own directory is a container, so
         // the server removes it once its last node goes, and names used once do not pile up.
         var kindDirectory = parent[..parent.LastIndexOf('/')];
+        // The shared directories stay open to every identity; only a lock's own directory and nodes take the
+        // session's default ACL (creator-only when the connection string has credentials).
         var creates = new[]
         {
-            client.CreateAsync(RootPath, default, CreateMode.Persistent),
-            client.CreateAsync(kindDirectory, default, CreateMode.Persistent),
+            client.CreateAsync(RootPath, default, CreateMode.Persistent, ZooKeeperAcl.OpenUnsafe),
+            client.CreateAsync(kindDirectory, default, CreateMode.Persistent, ZooKeeperAcl.OpenUnsafe),
             client.CreateAsync(parent, default, CreateMode.Container),
         };
         foreach (var create in creates)
