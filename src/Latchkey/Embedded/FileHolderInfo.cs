@@ -7,15 +7,15 @@ namespace Latchkey.Embedded;
 /// <summary>
 /// Who holds a lock file: written by the holder at <see cref="FileFence.End"/> of the file it holds, read
 /// by anyone for <see cref="FileLockBackend.GetStatusAsync"/>. Only trusted while a probe shows the file
-/// is locked, since a dead holder's record stays behind. A checksum catches a read that overlapped a write.
+/// is locked, since a dead holder's record stays behind. Waiter files (<see cref="FileWaiterFile"/>) hold one too. A checksum catches a read that overlapped a write.
 /// </summary>
-internal sealed record FileHolderInfo(int ProcessId, long Token, DateTimeOffset Since, string? Value)
+internal sealed record FileHolderInfo(int ProcessId, long Token, DateTimeOffset Since, string? Value, LockAccess Access = LockAccess.Exclusive)
 {
     private const uint Magic = 0x4C4B_484F; // "LKHO"
     private const int HeaderLength = 16;
-    private const int FixedPayload = 4 + 8 + 8 + 1;
+    private const int FixedPayload = 4 + 8 + 8 + 1 + 1;
 
-    public void Write(SafeFileHandle file)
+    public void Write(SafeFileHandle file, long offset = FileFence.End)
     {
         var valueBytes = Value is null ? 0 : Encoding.UTF8.GetByteCount(Value);
         var payloadLength = FixedPayload + valueBytes;
@@ -25,6 +25,7 @@ internal sealed record FileHolderInfo(int ProcessId, long Token, DateTimeOffset 
         BinaryPrimitives.WriteInt64LittleEndian(payload[4..], Token);
         BinaryPrimitives.WriteInt64LittleEndian(payload[12..], Since.ToUnixTimeMilliseconds());
         payload[20] = Value is null ? (byte)0 : (byte)1;
+        payload[21] = (byte)Access;
         if (Value is not null)
         {
             Encoding.UTF8.GetBytes(Value, payload[FixedPayload..]);
@@ -33,16 +34,16 @@ internal sealed record FileHolderInfo(int ProcessId, long Token, DateTimeOffset 
         BinaryPrimitives.WriteUInt32LittleEndian(buffer, Magic);
         BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(4), payloadLength);
         BinaryPrimitives.WriteUInt64LittleEndian(buffer.AsSpan(8), Checksum(payload));
-        RandomAccess.Write(file, buffer, FileFence.End);
+        RandomAccess.Write(file, buffer, offset);
     }
 
     /// <summary>Reads the record, or <see langword="null"/> if there is none or it stays inconsistent.</summary>
-    public static FileHolderInfo? Read(SafeFileHandle file)
+    public static FileHolderInfo? Read(SafeFileHandle file, long offset = FileFence.End)
     {
         var buffer = new byte[512];
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            var read = RandomAccess.Read(file, buffer, FileFence.End);
+            var read = RandomAccess.Read(file, buffer, offset);
             if (read < HeaderLength || BinaryPrimitives.ReadUInt32LittleEndian(buffer) != Magic)
             {
                 return null;
@@ -57,7 +58,7 @@ internal sealed record FileHolderInfo(int ProcessId, long Token, DateTimeOffset 
             if (HeaderLength + length > buffer.Length)
             {
                 buffer = new byte[HeaderLength + length];
-                read = RandomAccess.Read(file, buffer, FileFence.End);
+                read = RandomAccess.Read(file, buffer, offset);
             }
 
             if (read < HeaderLength + length)
@@ -76,7 +77,8 @@ internal sealed record FileHolderInfo(int ProcessId, long Token, DateTimeOffset 
                 BinaryPrimitives.ReadInt32LittleEndian(payload),
                 BinaryPrimitives.ReadInt64LittleEndian(payload[4..]),
                 DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(payload[12..])),
-                value);
+                value,
+                (LockAccess)payload[21]);
         }
 
         return null;

@@ -79,12 +79,7 @@ internal sealed class FileLockState(FileLockBackend backend, LockKind kind, stri
                 break;
         }
 
-        List<LockParticipant> waiters;
-        lock (_queue)
-        {
-            waiters = _queue.Select((w, i) => new LockParticipant($"pid-{Environment.ProcessId}/waiter-{i}", w.Access, null, w.Value)).ToList();
-        }
-
+        var waiters = ListWaiters();
         return new LockStatus(kind, name, holders, waiters);
     }
 
@@ -102,6 +97,12 @@ internal sealed class FileLockState(FileLockBackend backend, LockKind kind, stri
     {
         if (suffix == FileLockPaths.FenceSuffix)
         {
+            return;
+        }
+
+        if (suffix.StartsWith(FileWaiterFile.SuffixPrefix, StringComparison.Ordinal))
+        {
+            Signal(ref _changed); // A waiter came or went.
             return;
         }
 
@@ -165,11 +166,12 @@ internal sealed class FileLockState(FileLockBackend backend, LockKind kind, stri
             }
         }
 
-        Signal(ref _changed);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, backend.DisposedToken);
+        FileWaiterFile? visible = null;
         try
         {
             linked.Token.ThrowIfCancellationRequested();
+            visible = CreateWaiterFile(request);
             await waiter.Head.Task.WaitAsync(linked.Token).ConfigureAwait(false);
             var step = 0;
             while (true)
@@ -188,6 +190,7 @@ internal sealed class FileLockState(FileLockBackend backend, LockKind kind, stri
         finally
         {
             attempt.Dispose();
+            visible?.Dispose();
             lock (_queue)
             {
                 var wasHead = node == _queue.First;
@@ -224,6 +227,53 @@ internal sealed class FileLockState(FileLockBackend backend, LockKind kind, stri
         await stop.CancelAsync().ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         return first == released ? 0 : step + 1;
+    }
+
+    private FileWaiterFile CreateWaiterFile(LockRequest request)
+    {
+        try
+        {
+            return FileWaiterFile.Create(folder, _prefix, request, TimeProvider.GetUtcNow());
+        }
+        catch (IOException ex)
+        {
+            throw new LockBackendUnavailableException($"Cannot register a waiter for '{name}' in {folder}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The waiters of every process, oldest first; deletes the files of waiters that died.</summary>
+    private List<LockParticipant> ListWaiters()
+    {
+        var waiters = new List<(LockParticipant Participant, string File)>();
+        var start = Path.GetFileName(_prefix) + FileWaiterFile.SuffixPrefix;
+        foreach (var path in Directory.EnumerateFiles(folder, start + "*"))
+        {
+            var file = Path.GetFileName(path);
+            if (file.AsSpan(start.Length).ContainsAny('.', '%'))
+            {
+                continue; // Another name's file that happens to start like ours.
+            }
+
+            using var handle = FileNative.TryOpenReadOnly(path);
+            if (handle is null)
+            {
+                continue;
+            }
+
+            if (FileNative.TryLock(handle, FileNative.LockShared))
+            {
+                File.Delete(path); // Its waiter died: nobody holds it.
+                continue;
+            }
+
+            var info = FileHolderInfo.Read(handle, 0);
+            if (info is not null)
+            {
+                waiters.Add((new LockParticipant($"pid-{info.ProcessId}/{file[(start.Length - FileWaiterFile.SuffixPrefix.Length)..]}", info.Access, null, info.Value, info.Since), file));
+            }
+        }
+
+        return waiters.OrderBy(w => w.Participant.Since).ThenBy(w => w.File, StringComparer.Ordinal).Select(w => w.Participant).ToList();
     }
 
     private FileLockLease? Track(FileLockLease? lease)

@@ -11,7 +11,7 @@ namespace Latchkey.Embedded;
 /// </summary>
 internal sealed class FileLockWatcher : IDisposable
 {
-    private const uint Mask = FileNative.InCloseWrite | FileNative.InModify | FileNative.InDelete | FileNative.InMovedFrom;
+    private const uint Mask = FileNative.InCloseWrite | FileNative.InModify | FileNative.InDelete | FileNative.InMovedFrom | FileNative.InMovedTo;
 
     private readonly int _fd;
     private readonly Dictionary<int, LockKind> _watches = [];

@@ -18,6 +18,7 @@ internal static class FileNative
     public const uint InCloseWrite = 0x8;
     public const uint InModify = 0x2;
     public const uint InMovedFrom = 0x40;
+    public const uint InMovedTo = 0x80;
     public const uint InDelete = 0x200;
     public const uint InIgnored = 0x8000;
     public const uint InQueueOverflow = 0x4000;

@@ -1,0 +1,115 @@
+// Child process for the file:// tests and measurements.
+//   hold URI KIND NAME [PERMITS|VALUE]   acquire (lock, read, write, semaphore, election), print "held TOKEN",
+//                                        then keep it until stdin closes or the process is killed.
+//   spawn-hold URI NAME                  acquire a lock, start `sleep 30` (which must not inherit the lock),
+//                                        print "held TOKEN", release, print "released", wait for stdin to close.
+//   cycles URI NAME SECONDS HOLD_US THINK_US   acquire/release in a loop; print "ACQUIRED_TS RELEASED_TS" per
+//                                        cycle (Stopwatch ticks: CLOCK_MONOTONIC, comparable across processes).
+//   uncontended URI N                    time N acquire+release cycles of one lock; print median and p99 in µs.
+using System.Diagnostics;
+using System.Globalization;
+using Latchkey;
+
+if (args.Length < 2)
+{
+    Console.Error.WriteLine("usage: see the comment at the top of Program.cs");
+    return 64;
+}
+
+await using var provider = LockProvider.Connect(args[1]);
+switch (args[0])
+{
+    case "hold":
+    {
+        var name = args[3];
+        ILockHandle handle = args[2] switch
+        {
+            "lock" => await provider.CreateLock(name).AcquireAsync(),
+            "read" => await provider.CreateReaderWriterLock(name).AcquireReadAsync(),
+            "write" => await provider.CreateReaderWriterLock(name).AcquireWriteAsync(),
+            "semaphore" => await provider.CreateSemaphore(name, int.Parse(args[4], CultureInfo.InvariantCulture)).AcquireAsync(),
+            "election" => await provider.CreateElection(name).CampaignAsync(args.Length > 4 ? args[4] : "worker"),
+            _ => throw new ArgumentException($"Unknown kind '{args[2]}'."),
+        };
+        Console.WriteLine($"held {handle.FencingToken}");
+        await Console.In.ReadToEndAsync();
+        await handle.ReleaseAsync();
+        return 0;
+    }
+
+    case "spawn-hold":
+    {
+        var handle = await provider.CreateLock(args[2]).AcquireAsync();
+        using var sleeper = Process.Start("sleep", "30");
+        Console.WriteLine($"held {handle.FencingToken}");
+        await handle.ReleaseAsync();
+        Console.WriteLine("released");
+        await Console.In.ReadToEndAsync();
+        sleeper.Kill();
+        return 0;
+    }
+
+    case "cycles":
+    {
+        var theLock = provider.CreateLock(args[2]);
+        var duration = TimeSpan.FromSeconds(double.Parse(args[3], CultureInfo.InvariantCulture));
+        var hold = TimeSpan.FromMicroseconds(double.Parse(args[4], CultureInfo.InvariantCulture));
+        var think = TimeSpan.FromMicroseconds(double.Parse(args[5], CultureInfo.InvariantCulture));
+        var lines = new List<string>();
+        var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < end)
+        {
+            var handle = await theLock.AcquireAsync(TimeSpan.FromSeconds(30));
+            var acquired = Stopwatch.GetTimestamp();
+            Spin(hold);
+            var released = Stopwatch.GetTimestamp();
+            await handle.ReleaseAsync();
+            lines.Add($"{acquired} {released}");
+            Spin(think);
+        }
+
+        Console.Out.Write(string.Join('\n', lines) + "\n");
+        return 0;
+    }
+
+    case "uncontended":
+    {
+        var n = int.Parse(args[2], CultureInfo.InvariantCulture);
+        var theLock = provider.CreateLock("uncontended-" + Environment.ProcessId);
+        for (var i = 0; i < 1000; i++)
+        {
+            await (await theLock.AcquireAsync()).ReleaseAsync();
+        }
+
+        var samples = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            var handle = await theLock.AcquireAsync();
+            await handle.ReleaseAsync();
+            samples[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        }
+
+        Array.Sort(samples);
+        Console.WriteLine(FormattableString.Invariant($"uncontended acquire+release over {n} cycles: median {samples[n / 2]:F1} µs, p99 {samples[n * 99 / 100]:F1} µs"));
+        return 0;
+    }
+
+    default:
+        Console.Error.WriteLine($"Unknown command '{args[0]}'.");
+        return 64;
+}
+
+static void Spin(TimeSpan span)
+{
+    if (span <= TimeSpan.Zero)
+    {
+        return;
+    }
+
+    var end = Stopwatch.GetTimestamp() + (long)(span.TotalSeconds * Stopwatch.Frequency);
+    while (Stopwatch.GetTimestamp() < end)
+    {
+        Thread.SpinWait(20);
+    }
+}
