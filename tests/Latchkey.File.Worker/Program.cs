@@ -2,8 +2,8 @@
 //   hold URI KIND NAME [PERMITS|VALUE]   acquire (lock, read, write, semaphore, election), print "held TOKEN",
 //                                        then keep it until stdin closes or the process is killed.
 //   spawn-hold URI NAME                  acquire a lock, start `sleep 30` (which must not inherit the lock),
-//                                        print "held TOKEN", release, print "released", wait for stdin to close.
-//   cycles URI NAME SECONDS HOLD_US THINK_US   acquire/release in a loop; print "ACQUIRED_TS RELEASED_TS" per
+//                                        print "held TOKEN" and "child PID", keep it until stdin closes or killed.
+//   cycles URI NAME SECONDS HOLD_US THINK_US   acquire/release in a loop; print "REQUESTED_TS ACQUIRED_TS RELEASED_TS" per
 //                                        cycle (Stopwatch ticks: CLOCK_MONOTONIC, comparable across processes).
 //   uncontended URI N                    time N acquire+release cycles of one lock; print median and p99 in µs.
 using System.Diagnostics;
@@ -42,8 +42,7 @@ switch (args[0])
         var handle = await provider.CreateLock(args[2]).AcquireAsync();
         using var sleeper = Process.Start("sleep", "30");
         Console.WriteLine($"held {handle.FencingToken}");
-        await handle.ReleaseAsync();
-        Console.WriteLine("released");
+        Console.WriteLine($"child {sleeper.Id}");
         await Console.In.ReadToEndAsync();
         sleeper.Kill();
         return 0;
@@ -59,12 +58,13 @@ switch (args[0])
         var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < end)
         {
+            var requested = Stopwatch.GetTimestamp();
             var handle = await theLock.AcquireAsync(TimeSpan.FromSeconds(30));
             var acquired = Stopwatch.GetTimestamp();
             Spin(hold);
             var released = Stopwatch.GetTimestamp();
             await handle.ReleaseAsync();
-            lines.Add($"{acquired} {released}");
+            lines.Add($"{requested} {acquired} {released}");
             Spin(think);
         }
 

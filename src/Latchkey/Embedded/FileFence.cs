@@ -12,9 +12,9 @@ namespace Latchkey.Embedded;
 /// uncontended acquire, so tokens are reserved in blocks, as database sequences do:
 /// <list type="bullet">
 /// <item>A durable high-water mark, fsynced before any token above it is handed out. It is written in
-/// two copies, each in its own 512-byte sector with a check word, alternately into the copy holding the
-/// smaller value; a torn write can spoil only the copy being written, and the other still holds a
-/// mark at least as high as every token issued.</item>
+/// two copies, each in its own 512-byte sector with a check word, one after the other with an fsync
+/// after each; a torn write can spoil only the copy being written, and the other still holds a mark
+/// at least as high as every token issued. Both are rewritten every <see cref="Block"/> tokens.</item>
 /// <item>The last issued token, with the boot id of the machine, written without fsync: every process
 /// on the machine reads it from the page cache, and a process crash cannot lose it. After a reboot
 /// (another boot id) or when it is unreadable, counting resumes above the durable mark.</item>
@@ -56,13 +56,15 @@ internal static class FileFence
         var next = (current is { } c && c <= reserved ? c : reserved) + 1;
         if (next > reserved)
         {
-            // Overwrite the copy holding the smaller mark, so the larger one survives a torn write.
-            var slot = (a ?? -1) <= (b ?? -1) ? 0 : SlotB;
+            // Both copies, one after the other, each made durable before the next: a torn write spoils
+            // at most the copy being written, and the other still bounds every token issued so far.
             Span<byte> durable = stackalloc byte[16];
             var mark = next + Block;
             BinaryPrimitives.WriteInt64LittleEndian(durable, mark);
             BinaryPrimitives.WriteUInt64LittleEndian(durable[8..], (ulong)mark ^ DurableMagic);
-            RandomAccess.Write(file, durable, slot);
+            RandomAccess.Write(file, durable, 0);
+            RandomAccess.FlushToDisk(file);
+            RandomAccess.Write(file, durable, SlotB);
             RandomAccess.FlushToDisk(file);
         }
 

@@ -220,13 +220,13 @@ internal sealed class FileLockState(FileLockBackend backend, LockKind kind, stri
             return 1;
         }
 
-        var delay = TimeSpan.FromMilliseconds(Math.Min(1 << (step - 1), MaxBackOff.TotalMilliseconds));
+        var delay = TimeSpan.FromMilliseconds(Math.Min(1 << Math.Min(step - 1, 16), MaxBackOff.TotalMilliseconds));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var timer = Task.Delay(delay, TimeProvider, stop.Token);
         var first = await Task.WhenAny(released, timer).ConfigureAwait(false);
         await stop.CancelAsync().ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
-        return first == released ? 0 : step + 1;
+        return first == released ? 0 : Math.Min(step + 1, 17);
     }
 
     private FileWaiterFile CreateWaiterFile(LockRequest request)
