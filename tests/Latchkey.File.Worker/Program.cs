@@ -20,80 +20,80 @@ await using var provider = LockProvider.Connect(args[1]);
 switch (args[0])
 {
     case "hold":
-    {
-        var name = args[3];
-        ILockHandle handle = args[2] switch
         {
-            "lock" => await provider.CreateLock(name).AcquireAsync(),
-            "read" => await provider.CreateReaderWriterLock(name).AcquireReadAsync(),
-            "write" => await provider.CreateReaderWriterLock(name).AcquireWriteAsync(),
-            "semaphore" => await provider.CreateSemaphore(name, int.Parse(args[4], CultureInfo.InvariantCulture)).AcquireAsync(),
-            "election" => await provider.CreateElection(name).CampaignAsync(args.Length > 4 ? args[4] : "worker"),
-            _ => throw new ArgumentException($"Unknown kind '{args[2]}'."),
-        };
-        Console.WriteLine($"held {handle.FencingToken}");
-        await Console.In.ReadToEndAsync();
-        await handle.ReleaseAsync();
-        return 0;
-    }
+            var name = args[3];
+            ILockHandle handle = args[2] switch
+            {
+                "lock" => await provider.CreateLock(name).AcquireAsync(),
+                "read" => await provider.CreateReaderWriterLock(name).AcquireReadAsync(),
+                "write" => await provider.CreateReaderWriterLock(name).AcquireWriteAsync(),
+                "semaphore" => await provider.CreateSemaphore(name, int.Parse(args[4], CultureInfo.InvariantCulture)).AcquireAsync(),
+                "election" => await provider.CreateElection(name).CampaignAsync(args.Length > 4 ? args[4] : "worker"),
+                _ => throw new ArgumentException($"Unknown kind '{args[2]}'."),
+            };
+            Console.WriteLine($"held {handle.FencingToken}");
+            await Console.In.ReadToEndAsync();
+            await handle.ReleaseAsync();
+            return 0;
+        }
 
     case "spawn-hold":
-    {
-        var handle = await provider.CreateLock(args[2]).AcquireAsync();
-        using var sleeper = Process.Start("sleep", "30");
-        Console.WriteLine($"held {handle.FencingToken}");
-        Console.WriteLine($"child {sleeper.Id}");
-        await Console.In.ReadToEndAsync();
-        sleeper.Kill();
-        return 0;
-    }
+        {
+            var handle = await provider.CreateLock(args[2]).AcquireAsync();
+            using var sleeper = Process.Start("sleep", "30");
+            Console.WriteLine($"held {handle.FencingToken}");
+            Console.WriteLine($"child {sleeper.Id}");
+            await Console.In.ReadToEndAsync();
+            sleeper.Kill();
+            return 0;
+        }
 
     case "cycles":
-    {
-        var theLock = provider.CreateLock(args[2]);
-        var duration = TimeSpan.FromSeconds(double.Parse(args[3], CultureInfo.InvariantCulture));
-        var hold = TimeSpan.FromMicroseconds(double.Parse(args[4], CultureInfo.InvariantCulture));
-        var think = TimeSpan.FromMicroseconds(double.Parse(args[5], CultureInfo.InvariantCulture));
-        var lines = new List<string>();
-        var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < end)
         {
-            var requested = Stopwatch.GetTimestamp();
-            var handle = await theLock.AcquireAsync(TimeSpan.FromSeconds(30));
-            var acquired = Stopwatch.GetTimestamp();
-            Spin(hold);
-            var released = Stopwatch.GetTimestamp();
-            await handle.ReleaseAsync();
-            lines.Add($"{requested} {acquired} {released}");
-            Spin(think);
-        }
+            var theLock = provider.CreateLock(args[2]);
+            var duration = TimeSpan.FromSeconds(double.Parse(args[3], CultureInfo.InvariantCulture));
+            var hold = TimeSpan.FromMicroseconds(double.Parse(args[4], CultureInfo.InvariantCulture));
+            var think = TimeSpan.FromMicroseconds(double.Parse(args[5], CultureInfo.InvariantCulture));
+            var lines = new List<string>();
+            var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+            while (Stopwatch.GetTimestamp() < end)
+            {
+                var requested = Stopwatch.GetTimestamp();
+                var handle = await theLock.AcquireAsync(TimeSpan.FromSeconds(30));
+                var acquired = Stopwatch.GetTimestamp();
+                Spin(hold);
+                var released = Stopwatch.GetTimestamp();
+                await handle.ReleaseAsync();
+                lines.Add($"{requested} {acquired} {released}");
+                Spin(think);
+            }
 
-        Console.Out.Write(string.Join('\n', lines) + "\n");
-        return 0;
-    }
+            Console.Out.Write(string.Join('\n', lines) + "\n");
+            return 0;
+        }
 
     case "uncontended":
-    {
-        var n = int.Parse(args[2], CultureInfo.InvariantCulture);
-        var theLock = provider.CreateLock("uncontended-" + Environment.ProcessId);
-        for (var i = 0; i < 1000; i++)
         {
-            await (await theLock.AcquireAsync()).ReleaseAsync();
-        }
+            var n = int.Parse(args[2], CultureInfo.InvariantCulture);
+            var theLock = provider.CreateLock("uncontended-" + Environment.ProcessId);
+            for (var i = 0; i < 1000; i++)
+            {
+                await (await theLock.AcquireAsync()).ReleaseAsync();
+            }
 
-        var samples = new double[n];
-        for (var i = 0; i < n; i++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            var handle = await theLock.AcquireAsync();
-            await handle.ReleaseAsync();
-            samples[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
-        }
+            var samples = new double[n];
+            for (var i = 0; i < n; i++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                var handle = await theLock.AcquireAsync();
+                await handle.ReleaseAsync();
+                samples[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            }
 
-        Array.Sort(samples);
-        Console.WriteLine(FormattableString.Invariant($"uncontended acquire+release over {n} cycles: median {samples[n / 2]:F1} µs, p99 {samples[n * 99 / 100]:F1} µs"));
-        return 0;
-    }
+            Array.Sort(samples);
+            Console.WriteLine(FormattableString.Invariant($"uncontended acquire+release over {n} cycles: median {samples[n / 2]:F1} µs, p99 {samples[n * 99 / 100]:F1} µs"));
+            return 0;
+        }
 
     default:
         Console.Error.WriteLine($"Unknown command '{args[0]}'.");
