@@ -3,9 +3,12 @@
 //                                        then keep it until stdin closes or the process is killed.
 //   spawn-hold URI NAME                  acquire a lock, start `sleep 30` (which must not inherit the lock),
 //                                        print "held TOKEN" and "child PID", keep it until stdin closes or killed.
-//   cycles URI NAME SECONDS HOLD_US THINK_US   acquire/release in a loop; print "REQUESTED_TS ACQUIRED_TS RELEASED_TS" per
+//   cycles URI NAME SECONDS HOLD_US THINK_US   acquire/release in a loop (at least once); print "REQUESTED_TS ACQUIRED_TS RELEASED_TS" per
 //                                        cycle (Stopwatch ticks: CLOCK_MONOTONIC, comparable across processes).
 //   uncontended URI N                    time N acquire+release cycles of one lock; print median and p99 in µs.
+//   handoff URI PROCESSES SECONDS HOLD_US THINK_US   run PROCESSES `cycles` children on one lock and print
+//                                        hand-off latency: a release to the acquire of another process
+//                                        that was already waiting when the release began.
 using System.Diagnostics;
 using System.Globalization;
 using Latchkey;
@@ -56,7 +59,7 @@ switch (args[0])
             var think = TimeSpan.FromMicroseconds(double.Parse(args[5], CultureInfo.InvariantCulture));
             var lines = new List<string>();
             var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-            while (Stopwatch.GetTimestamp() < end)
+            do
             {
                 var requested = Stopwatch.GetTimestamp();
                 var handle = await theLock.AcquireAsync(TimeSpan.FromSeconds(30));
@@ -67,6 +70,7 @@ switch (args[0])
                 lines.Add($"{requested} {acquired} {released}");
                 Spin(think);
             }
+            while (Stopwatch.GetTimestamp() < end);
 
             Console.Out.Write(string.Join('\n', lines) + "\n");
             return 0;
@@ -92,6 +96,42 @@ switch (args[0])
 
             Array.Sort(samples);
             Console.WriteLine(FormattableString.Invariant($"uncontended acquire+release over {n} cycles: median {samples[n / 2]:F1} µs, p99 {samples[n * 99 / 100]:F1} µs"));
+            return 0;
+        }
+
+    case "handoff":
+        {
+            var processes = int.Parse(args[2], CultureInfo.InvariantCulture);
+            var name = "handoff-" + Environment.ProcessId;
+            var children = Enumerable.Range(0, processes).Select(_ =>
+            {
+                var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true };
+                foreach (var arg in new[] { typeof(ILockProvider).Assembly.Location.Replace("Latchkey.dll", "Latchkey.File.Worker.dll", StringComparison.Ordinal), "cycles", args[1], name, args[3], args[4], args[5] })
+                {
+                    start.ArgumentList.Add(arg);
+                }
+
+                return Process.Start(start)!;
+            }).ToList();
+            var outputs = await Task.WhenAll(children.Select(c => c.StandardOutput.ReadToEndAsync()));
+            var cycles = outputs
+                .SelectMany((text, process) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                    .Select(line => line.Split(' ').Select(t => long.Parse(t, CultureInfo.InvariantCulture)).ToArray())
+                    .Select(t => (Process: process, Requested: t[0], Acquired: t[1], Released: t[2])))
+                .OrderBy(c => c.Acquired)
+                .ToList();
+            var handoffs = new List<double>();
+            for (var i = 1; i < cycles.Count; i++)
+            {
+                if (cycles[i].Process != cycles[i - 1].Process && cycles[i].Requested < cycles[i - 1].Released)
+                {
+                    handoffs.Add((cycles[i].Acquired - cycles[i - 1].Released) * 1e6 / Stopwatch.Frequency);
+                }
+            }
+
+            handoffs.Sort();
+            double At(double q) => handoffs[Math.Min(handoffs.Count - 1, (int)(q * handoffs.Count))];
+            Console.WriteLine(FormattableString.Invariant($"{cycles.Count} cycles, {handoffs.Count} hand-offs between processes: p50 {At(0.5):F0} µs, p90 {At(0.9):F0} µs, p99 {At(0.99):F0} µs, max {handoffs[^1]:F0} µs"));
             return 0;
         }
 
