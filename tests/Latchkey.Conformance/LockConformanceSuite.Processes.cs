@@ -49,7 +49,7 @@ public abstract partial class LockConformanceSuite
     {
         var worker = Path.Combine(AppContext.BaseDirectory, "Latchkey.Conformance.Worker.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { worker, connectionString, name, iterations.ToString(CultureInfo.InvariantCulture), dir })
+        foreach (var arg in new[] { worker, "count", connectionString, name, iterations.ToString(CultureInfo.InvariantCulture), dir })
         {
             start.ArgumentList.Add(arg);
         }
