@@ -133,4 +133,60 @@ public sealed class ProcessTests : FileTests
         Assert.True(leadership.FencingToken > term);
         Assert.Equal(new LeaderInfo("mine", leadership.FencingToken), await NewProvider().CreateElection("primary").GetLeaderAsync(Ct));
     }
+
+    [Fact]
+    public async Task ReaderWriter_AcrossProcesses_AWriterExcludesEveryone()
+    {
+        var sections = await RunJournalsAsync(["write", "write", "read", "read", "read"], "doc", permits: null);
+        Assert.Equal(5 * Iterations, sections.Count);
+        foreach (var writer in sections.Where(s => s.Kind == "write"))
+        {
+            var overlapping = sections.FirstOrDefault(s => s != writer && s.Entered < writer.Exited && writer.Entered < s.Exited);
+            Assert.True(overlapping == default, $"a writer [{writer.Entered}, {writer.Exited}] overlapped a {overlapping.Kind} [{overlapping.Entered}, {overlapping.Exited}]");
+        }
+    }
+
+    [Fact]
+    public async Task Semaphore_AcrossProcesses_NeverAdmitsMoreThanItsPermits()
+    {
+        var sections = await RunJournalsAsync(["semaphore", "semaphore", "semaphore", "semaphore"], "pool", permits: 2);
+        Assert.Equal(4 * Iterations, sections.Count);
+        var events = sections.SelectMany(s => new[] { (At: s.Entered, Delta: 1), (At: s.Exited, Delta: -1) }).OrderBy(e => e.At).ThenBy(e => e.Delta);
+        var inside = 0;
+        foreach (var (at, delta) in events)
+        {
+            inside += delta;
+            Assert.True(inside <= 2, $"{inside} holders of a 2-permit semaphore at {at}");
+        }
+    }
+
+    private const int Iterations = 60;
+
+    private async Task<List<(string Kind, long Entered, long Exited)>> RunJournalsAsync(string[] kinds, string name, int? permits)
+    {
+        var journal = Path.Combine(Dir.FullName, "journal");
+        var workers = kinds.Select(kind => Worker.Start(["journal", Uri, kind, name, Iterations.ToString(System.Globalization.CultureInfo.InvariantCulture), journal, .. permits is { } p ? new[] { p.ToString(System.Globalization.CultureInfo.InvariantCulture) } : []])).ToList();
+        var sections = new List<(string Kind, long Entered, long Exited)>();
+        try
+        {
+            for (var i = 0; i < workers.Count; i++)
+            {
+                Assert.Equal(0, await workers[i].StopAsync());
+                foreach (var line in await System.IO.File.ReadAllLinesAsync($"{journal}.{workers[i].Id}", Ct))
+                {
+                    var parts = line.Split(' ');
+                    sections.Add((kinds[i], long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture)));
+                }
+            }
+        }
+        finally
+        {
+            foreach (var worker in workers)
+            {
+                await worker.DisposeAsync();
+            }
+        }
+
+        return sections;
+    }
 }

@@ -1,6 +1,9 @@
 // Child process for the file:// tests and measurements.
 //   hold URI KIND NAME [PERMITS|VALUE]   acquire (lock, read, write, semaphore, election), print "held TOKEN",
 //                                        then keep it until stdin closes or the process is killed.
+//   journal URI KIND NAME ITERATIONS FILE [PERMITS]   acquire (read, write, semaphore) ITERATIONS times; write
+//                                        "ENTERED_TS EXITED_TS" per section to FILE.PID (Stopwatch ticks, stamped
+//                                        after the acquire returned and before the release began).
 //   spawn-hold URI NAME                  acquire a lock, start `sleep 30` (which must not inherit the lock),
 //                                        print "held TOKEN" and "child PID", keep it until stdin closes or killed.
 //   cycles URI NAME SECONDS HOLD_US THINK_US   acquire/release in a loop (at least once); print "REQUESTED_TS ACQUIRED_TS RELEASED_TS" per
@@ -37,6 +40,30 @@ switch (args[0])
             Console.WriteLine($"held {handle.FencingToken}");
             await Console.In.ReadToEndAsync();
             await handle.ReleaseAsync();
+            return 0;
+        }
+
+    case "journal":
+        {
+            var name = args[3];
+            var iterations = int.Parse(args[4], CultureInfo.InvariantCulture);
+            var rw = provider.CreateReaderWriterLock(name);
+            var semaphore = args[2] == "semaphore" ? provider.CreateSemaphore(name, int.Parse(args[6], CultureInfo.InvariantCulture)) : null;
+            var sections = new List<string>();
+            for (var i = 0; i < iterations; i++)
+            {
+                await using var handle = args[2] switch
+                {
+                    "read" => await rw.AcquireReadAsync(TimeSpan.FromMinutes(1)),
+                    "write" => await rw.AcquireWriteAsync(TimeSpan.FromMinutes(1)),
+                    _ => await semaphore!.AcquireAsync(TimeSpan.FromMinutes(1)),
+                };
+                var entered = Stopwatch.GetTimestamp();
+                Spin(TimeSpan.FromMicroseconds(200));
+                sections.Add($"{entered} {Stopwatch.GetTimestamp()}");
+            }
+
+            await System.IO.File.WriteAllLinesAsync($"{args[5]}.{Environment.ProcessId}", sections);
             return 0;
         }
 
