@@ -171,9 +171,10 @@ internal static class EtcdQueue
     private static async ValueTask<QueueView> WaitAsync(EtcdLockBackend backend, EtcdLockLease lease, QueueStep step, QueueView view, CancellationToken cancellationToken)
     {
         var wake = lease.NewWake();
+        var woken = 0; // one wake-up per wait, whether the event or the re-read below saw the change first
         var watch = backend.Watches.Watch(step.WatchKey, step.WatchEnd, 0, step.DeletesOnly, (_, events) =>
         {
-            if (events is not null)
+            if (events is not null && Interlocked.Exchange(ref woken, 1) == 0)
             {
                 backend.CountWakeUp();
             }
@@ -190,7 +191,11 @@ internal static class EtcdQueue
                 if (Decide(backend, lease.Request, fresh) != step)
                 {
                     // The watched key changed before the watch started: this read stands in for its event.
-                    backend.CountWakeUp();
+                    if (Interlocked.Exchange(ref woken, 1) == 0)
+                    {
+                        backend.CountWakeUp();
+                    }
+
                     return fresh;
                 }
 
