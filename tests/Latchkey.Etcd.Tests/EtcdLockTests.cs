@@ -45,6 +45,7 @@ public sealed class EtcdLockTests : IAsyncLifetime
         }
 
         Assert.Equal(2 * cycles, client.RequestCount - before);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{cycles} cycles: {client.RequestCount - before} requests, {client.BackgroundRequestCount} background checks in all");
         Assert.Equal(1, EtcdProbe.BackendOf(provider).Leases.GrantCount);
     }
 
