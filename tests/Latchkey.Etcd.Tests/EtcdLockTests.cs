@@ -168,6 +168,25 @@ public sealed class EtcdLockTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Partition_Healed_TheProviderAcquiresAgainWithANewLeaseAndANewerToken()
+    {
+        const int ttl = 2;
+        await using var proxy = new Fault.Tests.LoopbackProxy(Fault.Tests.LoopbackProxy.ParseHostPort(_probe.HostPort));
+        var provider = Provider(ttl, proxy.Address);
+        var backend = EtcdProbe.BackendOf(provider);
+        var held = await provider.CreateLock("heal").AcquireAsync(Patience, Ct);
+        proxy.Blackhole();
+        await WhenCancelled("Lost while cut off", held.Lost);
+        proxy.Heal();
+        await held.ReleaseAsync().AsTask().ContinueWith(_ => { }, TaskScheduler.Default); // may fail: nothing to free
+
+        await using var again = await provider.CreateLock("heal").AcquireAsync(Patience, Ct);
+        Assert.True(again.FencingToken > held.FencingToken, $"{again.FencingToken} after {held.FencingToken}");
+        Assert.Equal(2, backend.Leases.GrantCount);
+        Assert.False(again.Lost.IsCancellationRequested);
+    }
+
+    [Fact]
     public async Task TwoHundredWaiters_AreWokenOneAtATime_InArrivalOrder()
     {
         const int count = 200;
