@@ -42,6 +42,33 @@ public sealed class RedisFaultTests
     }
 
     [Fact]
+    public async Task Redlock_TokenIsMajorityMax_AndNextMajorityWithoutThatMasterStillDrawsLarger()
+    {
+        RequireRedisServer();
+        await using var a = await RedisServerProcess.StartAsync();
+        await using var b = await RedisServerProcess.StartAsync();
+        await using var c = await RedisServerProcess.StartAsync();
+        var prefix = RedisTestServer.NewPrefix("fence");
+        await using var provider = LockProvider.Connect($"redis://{a.Address},{b.Address},{c.Address}?mode=redlock&prefix={prefix}&connectTimeout=1s");
+        var fenceKey = $"{prefix}{{lock:tokens}}:fence";
+
+        // Master a's counter ran ahead (it granted locks while b and c were unreachable, say).
+        await using (var adminA = await RedisAdmin.ConnectAsync($"redis://{a.Address}"))
+        {
+            await adminA.Database.StringSetAsync(fenceKey, 100);
+        }
+
+        var first = await provider.CreateLock("tokens").AcquireAsync(RedisTestExtensions.Patience, Cancel);
+        Assert.Equal(101, first.FencingToken);
+        await first.ReleaseAsync();
+
+        // Without a, the next majority (b, c) must still draw a larger token: they were raised to 101.
+        await a.KillAsync();
+        await using var second = await provider.CreateLock("tokens").AcquireAsync(RedisTestExtensions.Patience, Cancel);
+        Assert.True(second.FencingToken > first.FencingToken, $"{second.FencingToken} after {first.FencingToken}");
+    }
+
+    [Fact]
     public async Task Redlock_HolderKeepsLock_WhileOneMasterDies()
     {
         RequireRedisServer();
