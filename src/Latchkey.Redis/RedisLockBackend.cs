@@ -128,22 +128,29 @@ internal sealed class RedisLockBackend : LockBackend
             }
             else
             {
-                // Uncontended, the first attempt is the only round trip. Only a waiter subscribes, and then
-                // tries again at once (below), which covers a release between its first attempt and the subscription.
-                var first = await AttemptAsync(attempt, wait: true).ConfigureAwait(false);
-                Interlocked.Increment(ref _attempts);
-                if (first.Lease is not null)
+                void OnMessage(RedisValue message)
                 {
-                    return await AcquiredAsync(attempt, first.Lease).ConfigureAwait(false);
-                }
-
-                await ListenAsync(attempt.Keys.Channel, m =>
-                {
-                    if (m == "r")
+                    if (message == "r")
                     {
                         pulse.Fire();
                     }
-                }, listeners).ConfigureAwait(false);
+                }
+
+                // On a lock that was busy lately the channel is still subscribed: listen at no cost and go
+                // straight to the loop. Otherwise the first attempt is the only round trip when uncontended;
+                // only a waiter subscribes, and then tries again at once (the loop), which covers a release
+                // between its first attempt and the subscription.
+                if (!TryListenNow(attempt.Keys.Channel, OnMessage, listeners))
+                {
+                    var first = await AttemptAsync(attempt, wait: true).ConfigureAwait(false);
+                    Interlocked.Increment(ref _attempts);
+                    if (first.Lease is not null)
+                    {
+                        return await AcquiredAsync(attempt, first.Lease).ConfigureAwait(false);
+                    }
+
+                    await ListenAsync(attempt.Keys.Channel, OnMessage, listeners).ConfigureAwait(false);
+                }
             }
 
             while (true)
@@ -582,6 +589,28 @@ internal sealed class RedisLockBackend : LockBackend
         {
             throw first!;
         }
+    }
+
+    /// <summary>Listens on every master where the channel is already subscribed; false (and nothing added) unless all are.</summary>
+    private bool TryListenNow(RedisChannel channel, Action<RedisValue> listener, List<IDisposable> registrations)
+    {
+        foreach (var node in _nodes)
+        {
+            if (node.TryListenNow(channel, listener) is not { } registration)
+            {
+                foreach (var added in registrations)
+                {
+                    added.Dispose();
+                }
+
+                registrations.Clear();
+                return false;
+            }
+
+            registrations.Add(registration);
+        }
+
+        return true;
     }
 
     private Task<IDisposable> EnsureWakeSubscriptionAsync()

@@ -12,7 +12,11 @@ internal sealed class RedisNode : IAsyncDisposable
 {
     private readonly ConfigurationOptions _configuration;
     private readonly SemaphoreSlim _connectGate = new(1, 1);
+    /// <summary>How many channels without listeners stay subscribed, so that the next waiter of a busy lock need not subscribe again.</summary>
+    private const int MaxIdleChannels = 256;
+
     private readonly Dictionary<string, ChannelEntry> _channels = new(StringComparer.Ordinal);
+    private readonly LinkedList<ChannelEntry> _idle = new();
     private readonly TimeProvider _time;
     private ConnectionMultiplexer? _connection;
     private (LockBackendUnavailableException Error, long At)? _lastFailure;
@@ -154,7 +158,7 @@ internal sealed class RedisNode : IAsyncDisposable
                 entry.Subscribed = _connection!.GetSubscriber().SubscribeAsync(channel, entry.Dispatch);
             }
 
-            entry.Listeners.Add(listener);
+            AddListener(entry, listener);
         }
 
         var registration = new Registration(entry, listener);
@@ -171,6 +175,24 @@ internal sealed class RedisNode : IAsyncDisposable
         return registration;
     }
 
+    /// <summary>
+    /// Adds a listener without a round trip if the channel is already subscribed (and confirmed); returns
+    /// <see langword="null"/> otherwise.
+    /// </summary>
+    public IDisposable? TryListenNow(RedisChannel channel, Action<RedisValue> listener)
+    {
+        lock (_channels)
+        {
+            if (_disposed || !_channels.TryGetValue(channel.ToString(), out var entry) || !entry.Subscribed.IsCompletedSuccessfully)
+            {
+                return null;
+            }
+
+            AddListener(entry, listener);
+            return new Registration(entry, listener);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _connectGate.WaitAsync().ConfigureAwait(false);
@@ -180,6 +202,7 @@ internal sealed class RedisNode : IAsyncDisposable
             {
                 _disposed = true;
                 _channels.Clear();
+                _idle.Clear();
             }
 
             if (_connection is not null)
@@ -195,19 +218,51 @@ internal sealed class RedisNode : IAsyncDisposable
 
     internal IConnectionMultiplexer? Connection => _connection;
 
+    private void AddListener(ChannelEntry entry, Action<RedisValue> listener)
+    {
+        if (entry.IdleNode is not null)
+        {
+            _idle.Remove(entry.IdleNode);
+            entry.IdleNode = null;
+        }
+
+        entry.Listeners.Add(listener);
+    }
+
     private void Remove(ChannelEntry entry, Action<RedisValue> listener)
     {
+        ChannelEntry? evicted = null;
         lock (_channels)
         {
             entry.Listeners.Remove(listener);
-            if (entry.Listeners.Count > 0 || _disposed || !_channels.Remove(entry.Key))
+            if (entry.Listeners.Count > 0 || _disposed || !_channels.ContainsKey(entry.Key))
             {
                 return;
             }
+
+            if (!entry.Subscribed.IsCompletedSuccessfully)
+            {
+                // A failed subscription is not kept: the next listener subscribes afresh.
+                _channels.Remove(entry.Key);
+                return;
+            }
+
+            // Keep the channel subscribed for a while: locks that are busy now are likely to be busy again.
+            entry.IdleNode = _idle.AddLast(entry);
+            if (_idle.Count > MaxIdleChannels)
+            {
+                evicted = _idle.First!.Value;
+                _idle.RemoveFirst();
+                evicted.IdleNode = null;
+                _channels.Remove(evicted.Key);
+            }
         }
 
-        // Commands on one connection run in order, so a later subscribe of this channel follows this unsubscribe.
-        _ = _connection!.GetSubscriber().UnsubscribeAsync(entry.Channel, entry.Dispatch, CommandFlags.FireAndForget);
+        if (evicted is not null)
+        {
+            // Commands on one connection run in order, so a later subscribe of this channel follows this unsubscribe.
+            _ = _connection!.GetSubscriber().UnsubscribeAsync(evicted.Channel, evicted.Dispatch, CommandFlags.FireAndForget);
+        }
     }
 
     private LockBackendUnavailableException Translate(Exception ex)
@@ -234,6 +289,8 @@ internal sealed class RedisNode : IAsyncDisposable
         public List<Action<RedisValue>> Listeners { get; } = [];
 
         public Task Subscribed { get; set; } = Task.CompletedTask;
+
+        public LinkedListNode<ChannelEntry>? IdleNode { get; set; }
 
         public void Dispatch(RedisChannel channel, RedisValue message)
         {

@@ -10,7 +10,7 @@ namespace Latchkey.Redis.Tests;
 /// </summary>
 internal sealed class RedisServerProcess : IAsyncDisposable
 {
-    private static int s_nextPort = 43600 + ((Environment.ProcessId % 40) * 10);
+    private static int s_nextPort = 43000 + Random.Shared.Next(900);
     private readonly DirectoryInfo _dir;
     private readonly string[] _extraArgs;
     private Process _process;
@@ -29,16 +29,39 @@ internal sealed class RedisServerProcess : IAsyncDisposable
 
     public static async Task<RedisServerProcess> StartAsync(params string[] extraArgs)
     {
-        var port = Interlocked.Increment(ref s_nextPort);
-        var dir = Directory.CreateTempSubdirectory("latchkey-redis-test-");
-        var server = new RedisServerProcess(Launch(port, dir, extraArgs), dir, port, extraArgs);
-        if (await server.WaitReadyAsync())
+        // Another test run (or another helper) may hold a port of the range: skip busy ones, retry a few.
+        for (var tries = 0; tries < 20; tries++)
         {
-            return server;
+            var port = NextFreePort();
+            var dir = Directory.CreateTempSubdirectory("latchkey-redis-test-");
+            var server = new RedisServerProcess(Launch(port, dir, extraArgs), dir, port, extraArgs);
+            if (await server.WaitReadyAsync())
+            {
+                return server;
+            }
+
+            await server.DisposeAsync();
         }
 
-        await server.DisposeAsync();
-        throw new InvalidOperationException($"redis-server on port {port} did not become ready.");
+        throw new InvalidOperationException("No redis-server of this test became ready in 20 tries.");
+    }
+
+    private static int NextFreePort()
+    {
+        while (true)
+        {
+            var port = 43000 + (Interlocked.Increment(ref s_nextPort) % 1000);
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                probe.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Busy: try the next one.
+            }
+        }
     }
 
     /// <summary>Kills the server and starts a fresh one (no persistence: empty) on the same port.</summary>
