@@ -320,6 +320,32 @@ public sealed class ZooKeeperLockTests
         Assert.Equal("beta", (await b.CreateElection(name).GetLeaderAsync(Ct))!.Value);
     }
 
+    [Fact]
+    public async Task OneConnection_HoldsTenThousandLocks()
+    {
+        const int count = 10_000;
+        await using var provider = Connect();
+        await using var other = Connect();
+        var prefix = UniqueName() + "-";
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var handles = new ILockHandle[count];
+        for (var batch = 0; batch < count; batch += 1000)
+        {
+            var tasks = Enumerable.Range(batch, 1000).Select(i => provider.CreateLock(prefix + i).AcquireAsync(Patience, Ct).AsTask()).ToList();
+            var got = await Task.WhenAll(tasks).WaitAsync(Patience, Ct);
+            got.CopyTo(handles, batch);
+        }
+
+        var acquired = clock.Elapsed;
+        Assert.Equal(count, handles.Select(h => h.FencingToken).Distinct().Count());
+        Assert.Null(await other.CreateLock(prefix + "4321").TryAcquireAsync(cancellationToken: Ct));
+        Assert.All(handles, h => Assert.False(h.Lost.IsCancellationRequested));
+        await Task.WhenAll(handles.Select(h => h.ReleaseAsync().AsTask())).WaitAsync(Patience, Ct);
+        await using var after = await other.CreateLock(prefix + "4321").TryAcquireAsync(cancellationToken: Ct);
+        Assert.NotNull(after);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{count} locks acquired in {acquired.TotalSeconds:F1} s, released in {(clock.Elapsed - acquired).TotalSeconds:F1} s");
+    }
+
     private static void AssertPending(Task task) => Assert.False(task.IsCompleted, "The waiter should still be waiting.");
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
