@@ -68,4 +68,28 @@ public sealed class LockFileTests : FileTests
             Assert.True(await Within(updates.MoveNextAsync().AsTask(), "an update showing the holder gone"));
         }
     }
+
+    [Fact]
+    public async Task Watch_SeesAWaiterOfAnotherProviderArriveAndLeave()
+    {
+        var provider = NewProvider();
+        await using var held = await provider.CreateLock("queued").AcquireAsync(cancellationToken: Ct);
+        await using var updates = ((LockProvider)provider).Backend.WatchStatusAsync(LockKind.Lock, "queued", "queued", Ct).GetAsyncEnumerator(Ct);
+        Assert.True(await updates.MoveNextAsync());
+        Assert.Empty(updates.Current.Waiters);
+
+        using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var waiting = NewProvider().CreateLock("queued").AcquireAsync(cancellationToken: giveUp.Token).AsTask();
+        while (updates.Current.Waiters.Count == 0)
+        {
+            Assert.True(await Within(updates.MoveNextAsync().AsTask(), "an update showing the waiter"));
+        }
+
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        while (updates.Current.Waiters.Count != 0)
+        {
+            Assert.True(await Within(updates.MoveNextAsync().AsTask(), "an update showing the waiter gone"));
+        }
+    }
 }

@@ -33,7 +33,7 @@ internal sealed class FileWaiterFile : IDisposable
         {
             FileNative.TryLock(handle, FileNative.LockExclusive);
             new FileHolderInfo(Environment.ProcessId, 0, since, request.Value, request.Access).Write(handle, 0);
-            File.Move(temporary, path);
+            File.Move(temporary, path); // rename(2): the waiter appears whole, and watchers see IN_MOVED_TO.
             return new FileWaiterFile(handle, path);
         }
         catch
