@@ -8,8 +8,11 @@ namespace Latchkey.Etcd;
 /// Where keys live: <c>{prefix}{kind}/{escapedName}/{id}</c>, and for reader-writer locks
 /// <c>{prefix}rwlock/{escapedName}/r/{id}</c> or <c>…/w/{id}</c>. An escaped name holds no <c>/</c>, so no
 /// name reaches another's keys; the id is unique per acquisition (<c>{lease hex}-{counter hex}</c>).
+/// With <paramref name="mutexLayout"/> (<c>layout=etcd</c>), a lock's keys are <c>{prefix}{escapedName}/{id}</c>,
+/// as etcd's own <c>concurrency.Mutex</c> (and <c>etcdctl lock</c>) lays them out, so the two exclude each
+/// other; the other kinds then live under <c>{prefix}.{kind}/</c>, which no escaped name can start with.
 /// </summary>
-internal sealed class EtcdKeyspace(string prefix)
+internal sealed class EtcdKeyspace(string prefix, bool mutexLayout = false)
 {
     private long _counter;
 
@@ -25,7 +28,12 @@ internal sealed class EtcdKeyspace(string prefix)
     };
 
     /// <summary>Every key of one primitive.</summary>
-    public string NamePrefix(LockKind kind, string escapedName) => $"{prefix}{KindSegment(kind)}/{escapedName}/";
+    public string NamePrefix(LockKind kind, string escapedName) => (mutexLayout, kind) switch
+    {
+        (false, _) => $"{prefix}{KindSegment(kind)}/{escapedName}/",
+        (true, LockKind.Lock) => $"{prefix}{escapedName}/",
+        (true, _) => $"{prefix}.{KindSegment(kind)}/{escapedName}/",
+    };
 
     /// <summary>A key for a new acquisition, unique in the cluster while the lease lives.</summary>
     public ByteString NewKey(LockRequest request, EtcdSession session)

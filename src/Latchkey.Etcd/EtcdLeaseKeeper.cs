@@ -192,6 +192,11 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
                         if (done == reader)
                         {
                             await reader.ConfigureAwait(false); // throws what broke it
+                            if (session.IsLost)
+                            {
+                                break; // etcd said the lease is gone; the next turn waits for a fresh one
+                            }
+
                             throw new RpcException(new Status(StatusCode.Unavailable, "the keep-alive stream ended"));
                         }
 

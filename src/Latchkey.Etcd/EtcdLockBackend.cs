@@ -36,7 +36,7 @@ internal sealed class EtcdLockBackend : LockBackend
         Client = new EtcdClient(settings, Logger);
         Watches = new EtcdWatchStream(Client, options.TimeProvider, Logger);
         Leases = new EtcdLeaseKeeper(Client, settings, options.TimeProvider, Logger);
-        Keys = new EtcdKeyspace(settings.Prefix);
+        Keys = new EtcdKeyspace(settings.Prefix, settings.MutexLayout);
     }
 
     public override LockProviderCapabilities Capabilities => EtcdCapabilities;

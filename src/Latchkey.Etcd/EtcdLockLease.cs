@@ -22,10 +22,11 @@ internal sealed class EtcdLockLease : LockLease
     private const int Ended = 2;
 
     private readonly EtcdLockBackend _backend;
-    private readonly CancellationTokenSource _lost = new();
+    private CancellationTokenSource? _lost; // made when someone asks for Lost: most holders never do
+    private bool _lostFired;
     private EtcdWatch? _ownWatch;
     private CancellationTokenRegistration _sessionRegistration;
-    private TaskCompletionSource? _wake;
+    private TaskCompletionSource<bool>? _wake;
     private int _state = Waiting;
     private int _ownKeyGone;
 
@@ -53,22 +54,69 @@ internal sealed class EtcdLockLease : LockLease
 
     public override long FencingToken => CreateRevision;
 
-    public override CancellationToken Lost => _lost.Token;
-
-    /// <summary>Starts watching our key for deletion, from just after <paramref name="seenAtRevision"/>, at which it existed.</summary>
-    public void WatchOwnKey(long seenAtRevision)
+    public override CancellationToken Lost
     {
-        _ownWatch ??= _backend.Watches.Watch(Key, ByteString.Empty, seenAtRevision + 1, deletesOnly: true, OnOwnKeyEvent);
+        get
+        {
+            lock (this)
+            {
+                if (_lost is null)
+                {
+                    _lost = new CancellationTokenSource();
+                    if (_lostFired || Session.IsLost || OwnKeyGone)
+                    {
+                        _lostFired = true;
+                        _lost.Cancel(); // nothing registered on it yet: no callback runs here
+                    }
+                    else if (Volatile.Read(ref _state) == Held)
+                    {
+                        _sessionRegistration = Session.LostToken.UnsafeRegister(static s => ((EtcdLockLease)s!).FireLost(), this);
+                    }
+                }
+
+                return _lost.Token;
+            }
+        }
     }
 
-    /// <summary>A fresh signal for one wait; set by the watch of the predecessor or of our own key.</summary>
-    public TaskCompletionSource NewWake()
+    private bool IsLost
     {
-        var wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        get
+        {
+            lock (this)
+            {
+                return _lostFired || Session.IsLost || OwnKeyGone;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts watching our key for deletion. The watch starts now (synced: a watch from a past revision
+    /// would join etcd's slow catch-up group); if the store moved on since <paramref name="seenAtRevision"/>,
+    /// at which our key existed, one read in the background covers the gap.
+    /// </summary>
+    public void WatchOwnKey(long seenAtRevision)
+    {
+        _ownWatch ??= _backend.Watches.Watch(Key, ByteString.Empty, 0, deletesOnly: true, OnOwnKeyEvent, awaitable: false, onCreated: createdAt =>
+        {
+            if (createdAt != seenAtRevision)
+            {
+                _ = VerifyOwnKeyAsync(rewatch: false);
+            }
+        });
+    }
+
+    /// <summary>
+    /// A fresh signal for one wait, set by the watch of the predecessor (true if it reported the
+    /// predecessor's deletion) or of our own key (false).
+    /// </summary>
+    public TaskCompletionSource<bool> NewWake()
+    {
+        var wake = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _wake, wake);
         if (OwnKeyGone)
         {
-            wake.TrySetResult();
+            wake.TrySetResult(false);
         }
 
         return wake;
@@ -77,14 +125,13 @@ internal sealed class EtcdLockLease : LockLease
     public void MarkOwnKeyGone()
     {
         Volatile.Write(ref _ownKeyGone, 1);
-        Volatile.Read(ref _wake)?.TrySetResult();
+        Volatile.Read(ref _wake)?.TrySetResult(false);
         FireLost();
     }
 
     public void MarkHeld()
     {
         Volatile.Write(ref _state, Held);
-        _sessionRegistration = Session.LostToken.UnsafeRegister(static s => ((EtcdLockLease)s!).FireLost(), this);
         if (OwnKeyGone)
         {
             FireLost();
@@ -100,9 +147,9 @@ internal sealed class EtcdLockLease : LockLease
 
         _sessionRegistration.Unregister();
         _backend.Watches.Cancel(_ownWatch);
-        if (OwnKeyGone)
+        if (OwnKeyGone || _backend.Leases.IsDisposed)
         {
-            return;
+            return; // gone already, or the provider's lease was revoked with every key on it
         }
 
         try
@@ -129,7 +176,7 @@ internal sealed class EtcdLockLease : LockLease
         }
 
         _backend.Watches.Cancel(_ownWatch);
-        if (OwnKeyGone)
+        if (OwnKeyGone || _backend.Leases.IsDisposed)
         {
             return;
         }
@@ -147,7 +194,7 @@ internal sealed class EtcdLockLease : LockLease
 
     public override async ValueTask ProclaimAsync(string value, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _state) != Held || _lost.IsCancellationRequested)
+        if (Volatile.Read(ref _state) != Held || IsLost)
         {
             throw new LockLostException($"Leadership of '{Request.Name}' is no longer held.");
         }
@@ -162,11 +209,20 @@ internal sealed class EtcdLockLease : LockLease
 
     private void FireLost()
     {
-        if (Volatile.Read(ref _state) == Held && !_lost.IsCancellationRequested)
+        CancellationTokenSource? source;
+        lock (this)
         {
-            // Users' callbacks run on the thread pool, not on the watch reader.
-            _ = _lost.CancelAsync();
+            if (Volatile.Read(ref _state) != Held || _lostFired)
+            {
+                return;
+            }
+
+            _lostFired = true;
+            source = _lost;
         }
+
+        // Users' callbacks run on the thread pool, not on the watch reader.
+        _ = source?.CancelAsync();
     }
 
     private void OnOwnKeyEvent(EtcdWatch watch, RepeatedField<Event>? events)
@@ -174,7 +230,7 @@ internal sealed class EtcdLockLease : LockLease
         if (events is null)
         {
             // The server dropped the watch (its start revision was compacted): look at the key itself.
-            _ = VerifyOwnKeyAsync();
+            _ = VerifyOwnKeyAsync(rewatch: true);
             return;
         }
 
@@ -187,16 +243,16 @@ internal sealed class EtcdLockLease : LockLease
         }
     }
 
-    private async Task VerifyOwnKeyAsync()
+    private async Task VerifyOwnKeyAsync(bool rewatch)
     {
         try
         {
-            var response = await _backend.Client.RangeAsync(new RangeRequest { Key = Key, KeysOnly = true }, CancellationToken.None).ConfigureAwait(false);
+            var response = await _backend.Client.BackgroundRangeAsync(new RangeRequest { Key = Key, KeysOnly = true }).ConfigureAwait(false);
             if (response.Kvs.Count == 0 || response.Kvs[0].CreateRevision != CreateRevision)
             {
                 MarkOwnKeyGone();
             }
-            else if (Volatile.Read(ref _state) != Ended)
+            else if (rewatch && Volatile.Read(ref _state) != Ended)
             {
                 _ownWatch = null;
                 WatchOwnKey(response.Header.Revision);

@@ -171,14 +171,15 @@ internal static class EtcdQueue
     private static async ValueTask<QueueView> WaitAsync(EtcdLockBackend backend, EtcdLockLease lease, QueueStep step, QueueView view, CancellationToken cancellationToken)
     {
         var wake = lease.NewWake();
+        var woken = 0; // one wake-up per wait, whether the event or the re-read below saw the change first
         var watch = backend.Watches.Watch(step.WatchKey, step.WatchEnd, 0, step.DeletesOnly, (_, events) =>
         {
-            if (events is not null)
+            if (events is not null && Interlocked.Exchange(ref woken, 1) == 0)
             {
                 backend.CountWakeUp();
             }
 
-            wake.TrySetResult();
+            wake.TrySetResult(events is not null && events.Any(e => e.Type == Event.Types.EventType.Delete && e.Kv.Key == step.WatchKey));
         });
 
         try
@@ -190,12 +191,25 @@ internal static class EtcdQueue
                 if (Decide(backend, lease.Request, fresh) != step)
                 {
                     // The watched key changed before the watch started: this read stands in for its event.
-                    backend.CountWakeUp();
+                    if (Interlocked.Exchange(ref woken, 1) == 0)
+                    {
+                        backend.CountWakeUp();
+                    }
+
                     return fresh;
                 }
+
+                view = fresh;
             }
 
-            await wake.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var predecessorDeleted = await wake.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (predecessorDeleted && PermitsOf(lease.Request) == 1 && view.Blockers.Count == 1 && !view.More && !lease.OwnKeyGone)
+            {
+                // Our only blocker is gone, and no key created later can come before ours: we hold it,
+                // without another read. Hand-off costs the releaser's delete and this one event.
+                return new QueueView(view.Revision, [], false);
+            }
+
             return await RecheckAsync(backend, lease, cancellationToken).ConfigureAwait(false);
         }
         finally

@@ -24,6 +24,9 @@ internal sealed record EtcdSettings
     /// <summary>The key prefix, empty or ending with <c>/</c>.</summary>
     public required string Prefix { get; init; }
 
+    /// <summary>Lock keys laid out as etcd's <c>concurrency.Mutex</c> does (<c>layout=etcd</c>), so the two interoperate.</summary>
+    public bool MutexLayout { get; init; }
+
     public required TimeSpan ConnectTimeout { get; init; }
 
     public required TimeSpan RequestTimeout { get; init; }
@@ -80,6 +83,12 @@ internal sealed record EtcdSettings
         }
 
         var prefix = NormalizePrefix(prefixParameter ?? (path.Length > 0 ? path : "latchkey"));
+        var mutexLayout = connectionString.GetString("layout") switch
+        {
+            null or "latchkey" => false,
+            "etcd" => true,
+            var other => throw new FormatException($"Connection string parameter 'layout' must be 'latchkey' (the default) or 'etcd' (lock keys as etcd's concurrency.Mutex lays them out); got '{other}'."),
+        };
         var ca = connectionString.GetString("ca");
         var cert = connectionString.GetString("cert");
         var key = connectionString.GetString("key");
@@ -104,6 +113,7 @@ internal sealed record EtcdSettings
             Endpoints = endpoints,
             Ttl = ttl,
             Prefix = prefix,
+            MutexLayout = mutexLayout,
             ConnectTimeout = connectTimeout,
             RequestTimeout = requestTimeout,
             UserName = connectionString.UserName,

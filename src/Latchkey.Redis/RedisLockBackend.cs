@@ -36,7 +36,7 @@ internal sealed class RedisLockBackend : LockBackend
         _settings = settings;
         _time = options.TimeProvider;
         _logger = options.LoggerFactory.CreateLogger("Latchkey.Redis");
-        _nodes = [.. settings.Endpoints.Select(e => new RedisNode(settings, e))];
+        _nodes = [.. settings.Endpoints.Select(e => new RedisNode(settings, e, options.TimeProvider))];
         _quorum = (_nodes.Length / 2) + 1;
         Renewal = new RenewalLoop(_time, _logger);
         Capabilities = new LockProviderCapabilities
@@ -122,18 +122,35 @@ internal sealed class RedisLockBackend : LockBackend
         {
             if (attempt.Fair)
             {
+                // Registered before the attempt that queues us, so a wake-up right after it is not lost.
                 _fairWaiters[attempt.Member] = pulse;
                 await EnsureWakeSubscriptionAsync().ConfigureAwait(false);
             }
             else
             {
-                await ListenAsync(attempt.Keys.Channel, m =>
+                void OnMessage(RedisValue message)
                 {
-                    if (m == "r")
+                    if (message == "r")
                     {
                         pulse.Fire();
                     }
-                }, listeners).ConfigureAwait(false);
+                }
+
+                // On a lock that was busy lately the channel is still subscribed: listen at no cost and go
+                // straight to the loop. Otherwise the first attempt is the only round trip when uncontended;
+                // only a waiter subscribes, and then tries again at once (the loop), which covers a release
+                // between its first attempt and the subscription.
+                if (!TryListenNow(attempt.Keys.Channel, OnMessage, listeners))
+                {
+                    var first = await AttemptAsync(attempt, wait: true).ConfigureAwait(false);
+                    Interlocked.Increment(ref _attempts);
+                    if (first.Lease is not null)
+                    {
+                        return await AcquiredAsync(attempt, first.Lease).ConfigureAwait(false);
+                    }
+
+                    await ListenAsync(attempt.Keys.Channel, OnMessage, listeners).ConfigureAwait(false);
+                }
             }
 
             while (true)
@@ -143,13 +160,7 @@ internal sealed class RedisLockBackend : LockBackend
                 Interlocked.Increment(ref _attempts);
                 if (result.Lease is not null)
                 {
-                    if (attempt.Mode == 'w' && result.Lease.Holders.Contains(null))
-                    {
-                        // A Redlock writer holds a majority; its intent on the other masters would keep readers out.
-                        await WithdrawAsync(attempt, result.Lease.Holders).ConfigureAwait(false);
-                    }
-
-                    return result.Lease;
+                    return await AcquiredAsync(attempt, result.Lease).ConfigureAwait(false);
                 }
 
                 if (touchEntry is null && (attempt.Fair || attempt.Mode == 'w'))
@@ -200,6 +211,17 @@ internal sealed class RedisLockBackend : LockBackend
                 listener.Dispose();
             }
         }
+    }
+
+    private async Task<LockLease> AcquiredAsync(AcquireArgs attempt, RedisLockLease lease)
+    {
+        if (attempt.Mode == 'w' && lease.Holders.Contains(null))
+        {
+            // A Redlock writer holds a majority; its intent on the other masters would keep readers out.
+            await WithdrawAsync(attempt, lease.Holders).ConfigureAwait(false);
+        }
+
+        return lease;
     }
 
     public override async ValueTask<LockStatus> GetStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken) =>
@@ -567,6 +589,28 @@ internal sealed class RedisLockBackend : LockBackend
         {
             throw first!;
         }
+    }
+
+    /// <summary>Listens on every master where the channel is already subscribed; false (and nothing added) unless all are.</summary>
+    private bool TryListenNow(RedisChannel channel, Action<RedisValue> listener, List<IDisposable> registrations)
+    {
+        foreach (var node in _nodes)
+        {
+            if (node.TryListenNow(channel, listener) is not { } registration)
+            {
+                foreach (var added in registrations)
+                {
+                    added.Dispose();
+                }
+
+                registrations.Clear();
+                return false;
+            }
+
+            registrations.Add(registration);
+        }
+
+        return true;
     }
 
     private Task<IDisposable> EnsureWakeSubscriptionAsync()

@@ -12,13 +12,23 @@ internal sealed class RedisNode : IAsyncDisposable
 {
     private readonly ConfigurationOptions _configuration;
     private readonly SemaphoreSlim _connectGate = new(1, 1);
+    /// <summary>How many channels without listeners stay subscribed, so that the next waiter of a busy lock need not subscribe again.</summary>
+    private const int MaxIdleChannels = 256;
+
     private readonly Dictionary<string, ChannelEntry> _channels = new(StringComparer.Ordinal);
+    private readonly LinkedList<ChannelEntry> _idle = new();
+    private readonly TimeProvider _time;
     private ConnectionMultiplexer? _connection;
+    private (LockBackendUnavailableException Error, long At)? _lastFailure;
     private IDatabase? _database;
     private bool _disposed;
 
-    public RedisNode(RedisLockSettings settings, LockEndpoint endpoint)
+    /// <summary>After a failed connect, calls fail at once with the same error for this long instead of each waiting out a connect timeout.</summary>
+    public static readonly TimeSpan ConnectBackoff = TimeSpan.FromSeconds(1);
+
+    public RedisNode(RedisLockSettings settings, LockEndpoint endpoint, TimeProvider time)
     {
+        _time = time;
         Endpoint = endpoint with { Port = endpoint.PortOr(RedisLockSettings.DefaultPort) };
         _configuration = new ConfigurationOptions
         {
@@ -63,6 +73,13 @@ internal sealed class RedisNode : IAsyncDisposable
                 return _database;
             }
 
+            if (_lastFailure is { } failure && _time.GetElapsedTime(failure.At) < ConnectBackoff)
+            {
+                throw failure.Error is LockAuthenticationException
+                    ? new LockAuthenticationException(failure.Error.Message, failure.Error)
+                    : new LockBackendUnavailableException(failure.Error.Message, failure.Error);
+            }
+
             ConnectionMultiplexer connection;
             try
             {
@@ -70,7 +87,9 @@ internal sealed class RedisNode : IAsyncDisposable
             }
             catch (RedisConnectionException ex)
             {
-                throw Translate(ex);
+                var error = Translate(ex);
+                _lastFailure = (error, _time.GetTimestamp());
+                throw error;
             }
 
             try
@@ -139,7 +158,7 @@ internal sealed class RedisNode : IAsyncDisposable
                 entry.Subscribed = _connection!.GetSubscriber().SubscribeAsync(channel, entry.Dispatch);
             }
 
-            entry.Listeners.Add(listener);
+            AddListener(entry, listener);
         }
 
         var registration = new Registration(entry, listener);
@@ -156,6 +175,24 @@ internal sealed class RedisNode : IAsyncDisposable
         return registration;
     }
 
+    /// <summary>
+    /// Adds a listener without a round trip if the channel is already subscribed (and confirmed); returns
+    /// <see langword="null"/> otherwise.
+    /// </summary>
+    public IDisposable? TryListenNow(RedisChannel channel, Action<RedisValue> listener)
+    {
+        lock (_channels)
+        {
+            if (_disposed || !_channels.TryGetValue(channel.ToString(), out var entry) || !entry.Subscribed.IsCompletedSuccessfully)
+            {
+                return null;
+            }
+
+            AddListener(entry, listener);
+            return new Registration(entry, listener);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _connectGate.WaitAsync().ConfigureAwait(false);
@@ -165,6 +202,7 @@ internal sealed class RedisNode : IAsyncDisposable
             {
                 _disposed = true;
                 _channels.Clear();
+                _idle.Clear();
             }
 
             if (_connection is not null)
@@ -180,19 +218,51 @@ internal sealed class RedisNode : IAsyncDisposable
 
     internal IConnectionMultiplexer? Connection => _connection;
 
+    private void AddListener(ChannelEntry entry, Action<RedisValue> listener)
+    {
+        if (entry.IdleNode is not null)
+        {
+            _idle.Remove(entry.IdleNode);
+            entry.IdleNode = null;
+        }
+
+        entry.Listeners.Add(listener);
+    }
+
     private void Remove(ChannelEntry entry, Action<RedisValue> listener)
     {
+        ChannelEntry? evicted = null;
         lock (_channels)
         {
             entry.Listeners.Remove(listener);
-            if (entry.Listeners.Count > 0 || _disposed || !_channels.Remove(entry.Key))
+            if (entry.Listeners.Count > 0 || _disposed || !_channels.ContainsKey(entry.Key))
             {
                 return;
             }
+
+            if (!entry.Subscribed.IsCompletedSuccessfully)
+            {
+                // A failed subscription is not kept: the next listener subscribes afresh.
+                _channels.Remove(entry.Key);
+                return;
+            }
+
+            // Keep the channel subscribed for a while: locks that are busy now are likely to be busy again.
+            entry.IdleNode = _idle.AddLast(entry);
+            if (_idle.Count > MaxIdleChannels)
+            {
+                evicted = _idle.First!.Value;
+                _idle.RemoveFirst();
+                evicted.IdleNode = null;
+                _channels.Remove(evicted.Key);
+            }
         }
 
-        // Commands on one connection run in order, so a later subscribe of this channel follows this unsubscribe.
-        _ = _connection!.GetSubscriber().UnsubscribeAsync(entry.Channel, entry.Dispatch, CommandFlags.FireAndForget);
+        if (evicted is not null)
+        {
+            // Commands on one connection run in order, so a later subscribe of this channel follows this unsubscribe.
+            _ = _connection!.GetSubscriber().UnsubscribeAsync(evicted.Channel, evicted.Dispatch, CommandFlags.FireAndForget);
+        }
     }
 
     private LockBackendUnavailableException Translate(Exception ex)
@@ -219,6 +289,8 @@ internal sealed class RedisNode : IAsyncDisposable
         public List<Action<RedisValue>> Listeners { get; } = [];
 
         public Task Subscribed { get; set; } = Task.CompletedTask;
+
+        public LinkedListNode<ChannelEntry>? IdleNode { get; set; }
 
         public void Dispatch(RedisChannel channel, RedisValue message)
         {

@@ -45,6 +45,7 @@ public sealed class EtcdLockTests : IAsyncLifetime
         }
 
         Assert.Equal(2 * cycles, client.RequestCount - before);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{cycles} cycles: {client.RequestCount - before} requests, {client.BackgroundRequestCount} background checks in all");
         Assert.Equal(1, EtcdProbe.BackendOf(provider).Leases.GrantCount);
     }
 
@@ -167,6 +168,25 @@ public sealed class EtcdLockTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Partition_Healed_TheProviderAcquiresAgainWithANewLeaseAndANewerToken()
+    {
+        const int ttl = 2;
+        await using var proxy = new Fault.Tests.LoopbackProxy(Fault.Tests.LoopbackProxy.ParseHostPort(_probe.HostPort));
+        var provider = Provider(ttl, proxy.Address);
+        var backend = EtcdProbe.BackendOf(provider);
+        var held = await provider.CreateLock("heal").AcquireAsync(Patience, Ct);
+        proxy.Blackhole();
+        await WhenCancelled("Lost while cut off", held.Lost);
+        proxy.Heal();
+        await held.ReleaseAsync().AsTask().ContinueWith(_ => { }, TaskScheduler.Default); // may fail: nothing to free
+
+        await using var again = await provider.CreateLock("heal").AcquireAsync(Patience, Ct);
+        Assert.True(again.FencingToken > held.FencingToken, $"{again.FencingToken} after {held.FencingToken}");
+        Assert.Equal(2, backend.Leases.GrantCount);
+        Assert.False(again.Lost.IsCancellationRequested);
+    }
+
+    [Fact]
     public async Task TwoHundredWaiters_AreWokenOneAtATime_InArrivalOrder()
     {
         const int count = 200;
@@ -243,6 +263,7 @@ public sealed class EtcdLockTests : IAsyncLifetime
     [InlineData("etcd://127.0.0.1:2379?cert=/c.pem")]
     [InlineData("etcds://127.0.0.1:2379?cert=/c.pem")]
     [InlineData("etcd://127.0.0.1:2379?prefix=a%00b")]
+    [InlineData("etcd://127.0.0.1:2379?layout=zookeeper")]
     public void Connect_WithBadParameters_ThrowsFormatException(string connectionString) =>
         Assert.Throws<FormatException>(() => LockProvider.Connect(connectionString));
 

@@ -26,11 +26,16 @@ internal sealed class RedisAdmin : IAsyncDisposable
     public List<string> KeysUnder(string prefix) =>
         [.. Server.Keys(pattern: prefix.Replace("[", "\\[", StringComparison.Ordinal) + "*", pageSize: 1000).Select(k => (string)k!).Order(StringComparer.Ordinal)];
 
-    public async Task<long> CommandsProcessedAsync()
+    /// <summary>
+    /// Requests the clients sent, by command (INFO commandstats counts the commands a script calls too, so only the
+    /// top-level ones a client can send are counted here: scripts, pub/sub, and the plain commands).
+    /// </summary>
+    public async Task<Dictionary<string, long>> CommandCallsAsync()
     {
-        var info = await Server.InfoAsync("stats");
-        var value = info.SelectMany(g => g).First(p => p.Key == "total_commands_processed").Value;
-        return long.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+        var info = await Server.InfoAsync("commandstats");
+        return info.SelectMany(g => g).ToDictionary(
+            p => p.Key.Replace("cmdstat_", string.Empty, StringComparison.Ordinal),
+            p => long.Parse(p.Value.Split(',')[0].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();

@@ -10,15 +10,17 @@ namespace Latchkey.Redis.Tests;
 /// </summary>
 internal sealed class RedisServerProcess : IAsyncDisposable
 {
-    private static int s_nextPort = 43600 + ((Environment.ProcessId % 40) * 10);
-    private readonly Process _process;
+    private static int s_nextPort = 43000 + Random.Shared.Next(900);
     private readonly DirectoryInfo _dir;
+    private readonly string[] _extraArgs;
+    private Process _process;
 
-    private RedisServerProcess(Process process, DirectoryInfo dir, int port)
+    private RedisServerProcess(Process process, DirectoryInfo dir, int port, string[] extraArgs)
     {
         _process = process;
         _dir = dir;
         Port = port;
+        _extraArgs = extraArgs;
     }
 
     public int Port { get; }
@@ -27,8 +29,55 @@ internal sealed class RedisServerProcess : IAsyncDisposable
 
     public static async Task<RedisServerProcess> StartAsync(params string[] extraArgs)
     {
-        var port = Interlocked.Increment(ref s_nextPort);
-        var dir = Directory.CreateTempSubdirectory("latchkey-redis-test-");
+        // Another test run (or another helper) may hold a port of the range: skip busy ones, retry a few.
+        for (var tries = 0; tries < 20; tries++)
+        {
+            var port = NextFreePort();
+            var dir = Directory.CreateTempSubdirectory("latchkey-redis-test-");
+            var server = new RedisServerProcess(Launch(port, dir, extraArgs), dir, port, extraArgs);
+            if (await server.WaitReadyAsync())
+            {
+                return server;
+            }
+
+            await server.DisposeAsync();
+        }
+
+        throw new InvalidOperationException("No redis-server of this test became ready in 20 tries.");
+    }
+
+    private static int NextFreePort()
+    {
+        while (true)
+        {
+            var port = 43000 + (Interlocked.Increment(ref s_nextPort) % 1000);
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                probe.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Busy: try the next one.
+            }
+        }
+    }
+
+    /// <summary>Kills the server and starts a fresh one (no persistence: empty) on the same port.</summary>
+    public async Task RestartAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+        _process = Launch(Port, _dir, _extraArgs);
+        if (!await WaitReadyAsync())
+        {
+            throw new InvalidOperationException($"redis-server on port {Port} did not come back.");
+        }
+    }
+
+    private static Process Launch(int port, DirectoryInfo dir, string[] extraArgs)
+    {
         var start = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.FullName }.Concat(extraArgs))
         {
@@ -37,26 +86,28 @@ internal sealed class RedisServerProcess : IAsyncDisposable
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
         process.StandardOutput.BaseStream.CopyToAsync(Stream.Null).ContinueWith(_ => { }, TaskScheduler.Default).Forget();
-        var server = new RedisServerProcess(process, dir, port);
+        return process;
+    }
 
+    private async Task<bool> WaitReadyAsync()
+    {
         // Readiness: bounded to 100 probes, 50 ms apart (5 s).
         for (var i = 0; i < 100; i++)
         {
-            if (await server.PingAsync())
+            if (await PingAsync())
             {
-                return server;
+                return true;
             }
 
-            if (process.HasExited)
+            if (_process.HasExited)
             {
-                break;
+                return false;
             }
 
             await Task.Delay(50);
         }
 
-        await server.DisposeAsync();
-        throw new InvalidOperationException($"redis-server on port {port} did not become ready.");
+        return false;
     }
 
     /// <summary>Kills the server at once (no shutdown, no save), as a crash would.</summary>
@@ -89,8 +140,9 @@ internal sealed class RedisServerProcess : IAsyncDisposable
             var reply = Encoding.ASCII.GetString(buffer, 0, read);
             return reply.StartsWith("+PONG", StringComparison.Ordinal) || reply.StartsWith("-NOAUTH", StringComparison.Ordinal);
         }
-        catch (SocketException)
+        catch (Exception ex) when (ex is SocketException or IOException)
         {
+            // A server still starting may accept and then reset the connection.
             return false;
         }
     }

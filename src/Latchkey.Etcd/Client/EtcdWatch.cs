@@ -11,11 +11,14 @@ namespace Latchkey.Etcd.Client;
 /// </summary>
 internal sealed class EtcdWatch
 {
-    private readonly TaskCompletionSource<long> _created = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<long>? _created;
+    private Action<long>? _onCreated;
     private long _nextRevision;
 
-    public EtcdWatch(long id, ByteString key, ByteString rangeEnd, long startRevision, bool deletesOnly, Action<EtcdWatch, RepeatedField<Event>?> handler)
+    public EtcdWatch(long id, ByteString key, ByteString rangeEnd, long startRevision, bool deletesOnly, Action<EtcdWatch, RepeatedField<Event>?> handler, bool awaitable, Action<long>? onCreated)
     {
+        _onCreated = onCreated;
+        _created = awaitable ? new(TaskCreationOptions.RunContinuationsAsynchronously) : null;
         Id = id;
         Key = key;
         RangeEnd = rangeEnd;
@@ -36,7 +39,7 @@ internal sealed class EtcdWatch
     public Action<EtcdWatch, RepeatedField<Event>?> Handler { get; }
 
     /// <summary>Completes with the store revision at which the server created the watch: every later event will be reported.</summary>
-    public Task<long> Created => _created.Task;
+    public Task<long> Created => _created?.Task ?? throw new InvalidOperationException("This watch was created without tracking its creation.");
 
     public WatchRequest CreateRequest()
     {
@@ -63,7 +66,10 @@ internal sealed class EtcdWatch
             Volatile.Write(ref _nextRevision, revision + 1);
         }
 
-        _created.TrySetResult(revision);
+        _created?.TrySetResult(revision);
+
+        // Only the first creation: after a reconnect the watch resumes from where it was, with no gap.
+        Interlocked.Exchange(ref _onCreated, null)?.Invoke(revision);
     }
 
     public void OnEvents(RepeatedField<Event> events)
@@ -78,9 +84,9 @@ internal sealed class EtcdWatch
 
     public void OnCanceled(string reason)
     {
-        _created.TrySetException(new LockBackendUnavailableException($"etcd cancelled a watch: {reason}"));
+        _created?.TrySetException(new LockBackendUnavailableException($"etcd cancelled a watch: {reason}"));
         Handler(this, null);
     }
 
-    public void Abandon() => _created.TrySetCanceled();
+    public void Abandon() => _created?.TrySetCanceled();
 }

@@ -6,7 +6,7 @@ local removed = 0
 if ARGV[1] == 'x' or ARGV[1] == 'w' or ARGV[1] == 'k' then
   if redis.call('GET', KEYS[1]) == ARGV[2] then
     redis.call('DEL', KEYS[1], KEYS[4])
-    redis.call('ZREM', KEYS[2], ARGV[2])
+    if ARGV[1] == 'k' then redis.call('ZREM', KEYS[2], ARGV[2]) end
     removed = 1
   end
 else

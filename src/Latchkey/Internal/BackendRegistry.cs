@@ -15,6 +15,7 @@ internal static class BackendRegistry
     private static readonly ConcurrentDictionary<string, ILockBackendFactory> Factories = new(StringComparer.OrdinalIgnoreCase)
     {
         ["memory"] = new MemoryLockBackendFactory(),
+        ["file"] = new FileLockBackendFactory(),
     };
 
     private static readonly Lock ScanGate = new();
