@@ -24,6 +24,9 @@ internal sealed class FileLockAttempt(FileLockState state, LockRequest request) 
         _ => TryExclusive(),
     };
 
+    /// <summary>Lets go of anything held while not trying (the writers' gate); descriptors stay open.</summary>
+    public void Suspend() => ReleaseGate();
+
     public void Dispose()
     {
         ReleaseGate();

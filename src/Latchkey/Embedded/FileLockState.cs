@@ -156,14 +156,23 @@ internal sealed class FileLockState(FileLockBackend backend, LockKind kind, stri
     {
         var waiter = new Waiter(request.Access, request.Value);
         LinkedListNode<Waiter> node;
+        bool head;
         lock (_queue)
         {
             node = _queue.AddLast(waiter);
             _waiting++;
-            if (node == _queue.First)
+            head = node == _queue.First;
+            if (head)
             {
                 waiter.Head.TrySetResult();
             }
+        }
+
+        if (!head)
+        {
+            // Another of our acquires got ahead while we tried: a writer must not keep the gate it
+            // took, or our own head could never pass it.
+            attempt.Suspend();
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, backend.DisposedToken);
