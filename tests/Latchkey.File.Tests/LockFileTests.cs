@@ -114,4 +114,18 @@ public sealed class LockFileTests : FileTests
             await Within(Task.WhenAll(racing), $"both writers of round {round}");
         }
     }
+
+    [Fact]
+    public async Task Status_ListsEachReaderWithItsToken()
+    {
+        var provider = NewProvider();
+        await using var first = await provider.CreateReaderWriterLock("shared").AcquireReadAsync(cancellationToken: Ct);
+        await using var second = await NewProvider().CreateReaderWriterLock("shared").AcquireReadAsync(cancellationToken: Ct);
+        var holders = (await provider.GetStatusAsync(LockKind.ReaderWriter, "shared", Ct)).Holders;
+        Assert.Equal([first.FencingToken, second.FencingToken], holders.Select(h => h.Sequence!.Value).Order());
+        Assert.All(holders, h => Assert.Equal(LockAccess.Shared, h.Access));
+
+        await second.ReleaseAsync();
+        Assert.Equal(first.FencingToken, Assert.Single((await provider.GetStatusAsync(LockKind.ReaderWriter, "shared", Ct)).Holders).Sequence);
+    }
 }
