@@ -181,5 +181,6 @@ public static class BenchRunner
     public static ProcessResult Deserialize(string json) =>
         JsonSerializer.Deserialize<ProcessResult>(json) ?? throw new InvalidDataException("A bench worker sent an empty result.");
 
-    internal static string Format(TimeSpan span) => span.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) + "ms";
+    /// <summary>Formats a duration the way the command line reads it back (milliseconds).</summary>
+    public static string FormatDuration(TimeSpan span) => span.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) + "ms";
 }

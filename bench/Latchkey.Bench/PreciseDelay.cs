@@ -80,6 +80,7 @@ public sealed class PreciseDelay : IDisposable
         while (true)
         {
             long next;
+            bool stopped;
             lock (_gate)
             {
                 var now = Stopwatch.GetTimestamp();
@@ -89,11 +90,7 @@ public sealed class PreciseDelay : IDisposable
                     due.Add(waiter);
                 }
 
-                if (_stopped && _queue.Count == 0 && due.Count == 0)
-                {
-                    return;
-                }
-
+                stopped = _stopped;
                 next = _queue.TryPeek(out _, out var first) ? first : long.MaxValue;
             }
 
@@ -103,6 +100,12 @@ public sealed class PreciseDelay : IDisposable
             }
 
             due.Clear();
+            if (stopped)
+            {
+                // Everything queued was completed above; later calls throw.
+                return;
+            }
+
             var remaining = next == long.MaxValue ? long.MaxValue : next - Stopwatch.GetTimestamp();
             if (remaining == long.MaxValue)
             {
