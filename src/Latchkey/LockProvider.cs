@@ -45,24 +45,6 @@ public sealed class LockProvider : ILockProvider
         return new LockProvider(factory.Create(parsed, options), options);
     }
 
-    /// <summary>Like <see cref="Connect"/>, then connects, so an unreachable backend fails here.</summary>
-    /// <exception cref="FormatException">The connection string is malformed.</exception>
-    /// <exception cref="LockBackendUnavailableException">The backend cannot be reached.</exception>
-    public static async ValueTask<ILockProvider> ConnectAsync(string connectionString, LockProviderOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        var provider = Connect(connectionString, options);
-        try
-        {
-            await provider.ConnectAsync(cancellationToken).ConfigureAwait(false);
-            return provider;
-        }
-        catch
-        {
-            await provider.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
-
     /// <summary>Registers a backend for a scheme, replacing any earlier one (for backends outside the <c>Latchkey.*</c> assemblies).</summary>
     public static void RegisterBackend(string scheme, ILockBackendFactory factory) => BackendRegistry.Register(scheme, factory);
 

@@ -35,6 +35,13 @@ public abstract class LockBackend : IAsyncDisposable
     /// </summary>
     public abstract IAsyncEnumerable<LockStatus> WatchStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// How many times a waiting acquire of this backend instance was woken to look at the lock again
+    /// (by a watch event, a message or a fallback timer); -1 when not counted. The conformance suite
+    /// uses it to check <see cref="LockProviderCapabilities.HerdFree"/>: one wake-up per release.
+    /// </summary>
+    public virtual long WaiterWakeups => -1;
+
     /// <summary>Rejects options this backend cannot honour (say, a TTL below the server's minimum).</summary>
     /// <exception cref="ArgumentException">The options cannot be honoured.</exception>
     public virtual void ValidateOptions(LockOptions options)

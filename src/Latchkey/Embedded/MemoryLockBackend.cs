@@ -24,7 +24,11 @@ internal sealed class MemoryLockBackend(MemoryLockSpace space) : LockBackend
     private readonly ConcurrentDictionary<MemoryLockLease, byte> _held = new();
     private readonly CancellationTokenSource _disposed = new();
 
+    private long _wakeups;
+
     public override LockProviderCapabilities Capabilities => MemoryCapabilities;
+
+    public override long WaiterWakeups => Volatile.Read(ref _wakeups);
 
     public override ValueTask<LockLease?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
@@ -66,6 +70,8 @@ internal sealed class MemoryLockBackend(MemoryLockSpace space) : LockBackend
     internal CancellationToken DisposedToken => _disposed.Token;
 
     internal void Track(MemoryLockLease lease) => _held.TryAdd(lease, 0);
+
+    internal void CountWakeup() => Interlocked.Increment(ref _wakeups);
 
     internal void Untrack(MemoryLockLease lease) => _held.TryRemove(lease, out _);
 }

@@ -166,6 +166,7 @@ internal sealed class MemoryLockState(LockKind kind, string name)
             waiter.Node = null;
             waiter.Registration.Dispose();
             waiter.DisposedRegistration.Dispose();
+            waiter.Owner.CountWakeup();
             waiter.Completion.TrySetResult(Grant(waiter.Owner, waiter.Access, waiter.Value));
         }
     }

@@ -15,9 +15,11 @@ internal static class BackendRegistry
     private static readonly ConcurrentDictionary<string, ILockBackendFactory> Factories = new(StringComparer.OrdinalIgnoreCase)
     {
         ["memory"] = new MemoryLockBackendFactory(),
+        ["file"] = new FileLockBackendFactory(),
     };
 
-    private static int s_scanned;
+    private static readonly Lock ScanGate = new();
+    private static bool s_scanned;
 
     public static void Register(string scheme, ILockBackendFactory factory)
     {
@@ -33,14 +35,45 @@ internal static class BackendRegistry
             return factory;
         }
 
-        if (Interlocked.Exchange(ref s_scanned, 1) == 0)
+        // Every caller waits for the one scan: a concurrent caller must not miss a backend still being loaded.
+        lock (ScanGate)
         {
-            ScanAssemblies();
+            if (!s_scanned)
+            {
+                ScanAssemblies();
+                s_scanned = true;
+            }
         }
 
         return Factories.TryGetValue(scheme, out factory)
             ? factory
             : throw new FormatException($"No backend serves '{scheme}://'. Known: {string.Join(", ", Factories.Keys.Order(StringComparer.Ordinal).Select(k => k + "://"))}. Reference the Latchkey package of that backend.");
+    }
+
+    // A backend that sits beside the application but is not in its deps.json (a child process started from
+    // another app's directory, say) cannot be loaded by name; load it from its path instead.
+    private static Assembly LoadBeside(AssemblyName name, string path)
+    {
+        try
+        {
+            return Assembly.Load(name);
+        }
+        catch (FileNotFoundException)
+        {
+            return System.Runtime.Loader.AssemblyLoadContext.Default.LoadFromAssemblyPath(path);
+        }
+    }
+
+    private static IEnumerable<LockBackendSchemeAttribute> SchemesOf(Assembly assembly)
+    {
+        try
+        {
+            return assembly.GetCustomAttributes<LockBackendSchemeAttribute>();
+        }
+        catch (Exception ex) when (ex is FileLoadException or FileNotFoundException)
+        {
+            return []; // An assembly whose own attributes need dependencies this app lacks (a test assembly): not a backend.
+        }
     }
 
     private static void ScanAssemblies()
@@ -57,7 +90,7 @@ internal static class BackendRegistry
 
             try
             {
-                candidates.Add(Assembly.Load(name));
+                candidates.Add(LoadBeside(name, path));
             }
             catch (Exception ex) when (ex is FileLoadException or BadImageFormatException or FileNotFoundException)
             {
@@ -65,7 +98,7 @@ internal static class BackendRegistry
             }
         }
 
-        foreach (var attribute in candidates.SelectMany(a => a.GetCustomAttributes<LockBackendSchemeAttribute>()))
+        foreach (var attribute in candidates.SelectMany(SchemesOf))
         {
             if (Activator.CreateInstance(attribute.FactoryType) is ILockBackendFactory factory)
             {

@@ -1,0 +1,264 @@
+using System.Collections.Concurrent;
+using Google.Protobuf;
+using Grpc.Core;
+using Latchkey.Etcd.Client;
+using Latchkey.Etcd.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Latchkey.Etcd;
+
+/// <summary>
+/// Grants the provider's one lease when first needed, keeps it alive on one bidirectional keep-alive
+/// stream every TTL/3, and grants a fresh one after a loss. Also retries deleting keys whose delete failed
+/// (a waiter that gave up while the server was unreachable), so no key is left queued for the lease's life.
+/// </summary>
+internal sealed class EtcdLeaseKeeper : IAsyncDisposable
+{
+    private readonly EtcdClient _client;
+    private readonly EtcdSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _grantGate = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentQueue<(ByteString Key, long CreateRevision)> _orphans = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private EtcdSession? _session;
+    private Task? _loop;
+    private long _grants;
+
+    public EtcdLeaseKeeper(EtcdClient client, EtcdSettings settings, TimeProvider time, ILogger logger)
+    {
+        _client = client;
+        _settings = settings;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Leases granted so far (one per provider, plus one after each loss).</summary>
+    public long GrantCount => Interlocked.Read(ref _grants);
+
+    public EtcdSession? Current => Volatile.Read(ref _session);
+
+    public bool IsDisposed => _stop.IsCancellationRequested;
+
+    /// <summary>The live lease, granting one if there is none.</summary>
+    public async ValueTask<EtcdSession> GetAsync(CancellationToken cancellationToken)
+    {
+        var session = Volatile.Read(ref _session);
+        if (session is { IsLost: false })
+        {
+            return session;
+        }
+
+        await _grantGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            session = _session;
+            if (session is { IsLost: false })
+            {
+                return session;
+            }
+
+            ObjectDisposedException.ThrowIf(_stop.IsCancellationRequested, this);
+            var sentAt = _time.GetTimestamp();
+            var ttlSeconds = (long)_settings.Ttl.TotalSeconds;
+            var response = await _client.LeaseGrantAsync(new LeaseGrantRequest { TTL = ttlSeconds }, cancellationToken).ConfigureAwait(false);
+            if (!string.IsNullOrEmpty(response.Error))
+            {
+                throw new LockBackendUnavailableException($"etcd at {_client.Describe} refused a {ttlSeconds}s lease: {response.Error}");
+            }
+
+            if (response.TTL != ttlSeconds)
+            {
+                // etcd raises a TTL below its minimum. Loss detection keeps using the shorter TTL asked for: safe, only earlier.
+                _logger.LogWarning("etcd granted lease {Lease} with TTL {Granted}s instead of {Requested}s", response.ID, response.TTL, ttlSeconds);
+            }
+
+            Interlocked.Increment(ref _grants);
+            session = new EtcdSession(response.ID, _settings.Ttl, _settings.LossMargin, sentAt, _time, _logger);
+            session.LostToken.UnsafeRegister(static s => ((EtcdLeaseKeeper)s!).OnLost(), this);
+            Volatile.Write(ref _session, session);
+            _loop ??= Task.Run(KeepAliveLoopAsync, CancellationToken.None);
+            Signal();
+            return session;
+        }
+        finally
+        {
+            _grantGate.Release();
+        }
+    }
+
+    /// <summary>Remembers a key whose delete could not be confirmed; the keep-alive loop retries it.</summary>
+    public void AddOrphan(ByteString key, long createRevision)
+    {
+        _orphans.Enqueue((key, createRevision));
+        Signal();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        var session = Volatile.Read(ref _session);
+        if (session is { IsLost: false })
+        {
+            try
+            {
+                // Frees every key of the provider at once, instead of after the TTL.
+                await _client.LeaseRevokeAsync(new LeaseRevokeRequest { ID = session.Id }, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is LockBackendUnavailableException or LockLostException)
+            {
+                _logger.LogWarning(ex, "Could not revoke etcd lease {Lease}; its keys go when its TTL ends", session.IdHex);
+            }
+
+            session.MarkLost("the provider was disposed");
+        }
+
+        _grantGate.Dispose();
+    }
+
+    private void OnLost()
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var lost = Volatile.Read(ref _session);
+        if (lost is not null && lost.IsLost)
+        {
+            // Best effort: if the server still has the lease, its keys go now rather than at the end of the TTL.
+            _ = RevokeQuietlyAsync(lost.Id);
+        }
+
+        Signal();
+    }
+
+    private async Task RevokeQuietlyAsync(long id)
+    {
+        try
+        {
+            await _client.LeaseRevokeAsync(new LeaseRevokeRequest { ID = id }, _stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is LockBackendUnavailableException or LockLostException or OperationCanceledException)
+        {
+            _logger.LogDebug(ex, "Revoking lost lease {Lease} failed", id);
+        }
+    }
+
+    private void Signal() => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    private async Task KeepAliveLoopAsync()
+    {
+        var backoff = TimeSpan.FromMilliseconds(100);
+        var interval = _settings.Ttl / 3;
+        while (!_stop.IsCancellationRequested)
+        {
+            var changed = Volatile.Read(ref _changed).Task;
+            var session = Volatile.Read(ref _session);
+            if (session is null || session.IsLost)
+            {
+                await changed.WaitAsync(_stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
+
+            var endpoint = -1;
+            try
+            {
+                var (call, index) = await _client.OpenStreamAsync<LeaseKeepAliveRequest, LeaseKeepAliveResponse>((e, o) => e.Lease.LeaseKeepAlive(o), _stop.Token).ConfigureAwait(false);
+                endpoint = index;
+                using (call)
+                {
+                    using var sessionStop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, session.LostToken);
+                    var pending = new ConcurrentQueue<long>();
+                    var reader = ReadAsync(call.ResponseStream, session, pending, sessionStop.Token);
+                    while (!sessionStop.IsCancellationRequested)
+                    {
+                        pending.Enqueue(_time.GetTimestamp());
+                        await call.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = session.Id }, sessionStop.Token).ConfigureAwait(false);
+                        await DeleteOrphansAsync(sessionStop.Token).ConfigureAwait(false);
+                        var tick = Task.Delay(interval, _time, sessionStop.Token);
+                        var done = await Task.WhenAny(tick, reader).ConfigureAwait(false);
+                        if (done == reader)
+                        {
+                            await reader.ConfigureAwait(false); // throws what broke it
+                            if (session.IsLost)
+                            {
+                                break; // etcd said the lease is gone; the next turn waits for a fresh one
+                            }
+
+                            throw new RpcException(new Status(StatusCode.Unavailable, "the keep-alive stream ended"));
+                        }
+
+                        await tick.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                        backoff = TimeSpan.FromMilliseconds(100);
+                    }
+
+                    await reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested || session.IsLost)
+            {
+                // Disposed, or the lease was lost: the next turn waits for a fresh one.
+            }
+            catch (Exception ex) when (ex is RpcException or IOException or InvalidOperationException or LockBackendUnavailableException or OperationCanceledException)
+            {
+                _logger.LogWarning(ex, "etcd keep-alive stream for lease {Lease} broke; reconnecting", session.IdHex);
+                if (endpoint >= 0)
+                {
+                    _client.ReportStreamFailure(endpoint, ex);
+                }
+
+                await Task.Delay(backoff, _time, _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, Math.Max(interval.Ticks / 2, TimeSpan.FromMilliseconds(100).Ticks)));
+            }
+        }
+    }
+
+    private static async Task ReadAsync(IAsyncStreamReader<LeaseKeepAliveResponse> stream, EtcdSession session, ConcurrentQueue<long> pending, CancellationToken cancellationToken)
+    {
+        while (await stream.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            var response = stream.Current;
+            if (!pending.TryDequeue(out var sentAt))
+            {
+                continue;
+            }
+
+            if (response.TTL <= 0)
+            {
+                session.MarkLost("etcd reports the lease expired or was revoked");
+                return;
+            }
+
+            session.Confirm(sentAt);
+        }
+    }
+
+    private async Task DeleteOrphansAsync(CancellationToken cancellationToken)
+    {
+        var count = _orphans.Count;
+        for (var i = 0; i < count && _orphans.TryDequeue(out var orphan); i++)
+        {
+            try
+            {
+                await _client.TxnAsync(EtcdRequests.DeleteIfOurs(orphan.Key, orphan.CreateRevision), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is LockBackendUnavailableException or LockLostException)
+            {
+                _orphans.Enqueue(orphan);
+                return;
+            }
+        }
+    }
+}

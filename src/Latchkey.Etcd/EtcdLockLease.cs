@@ -1,0 +1,267 @@
+using System.Diagnostics.CodeAnalysis;
+using Google.Protobuf;
+using Google.Protobuf.Collections;
+using Latchkey.Backend;
+using Latchkey.Etcd.Client;
+using Latchkey.Etcd.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Latchkey.Etcd;
+
+/// <summary>
+/// One acquisition's key in the queue: waiting, then held, then ended. While it waits or holds, a watch on
+/// the key itself reports its deletion by anyone else (an expired lease, a revoke, an operator): a waiter
+/// then stops with <see cref="LockLostException"/>, a holder's <see cref="Lost"/> fires.
+/// </summary>
+[SuppressMessage("Reliability", "CA2213:Disposable fields should be disposed", Justification = "The token outlives us: holders keep it.")]
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "A cancellation source without a timer holds nothing to free; its token is handed out and must stay valid.")]
+internal sealed class EtcdLockLease : LockLease
+{
+    private const int Waiting = 0;
+    private const int Held = 1;
+    private const int Ended = 2;
+
+    private readonly EtcdLockBackend _backend;
+    private CancellationTokenSource? _lost; // made when someone asks for Lost: most holders never do
+    private bool _lostFired;
+    private EtcdWatch? _ownWatch;
+    private CancellationTokenRegistration _sessionRegistration;
+    private TaskCompletionSource<bool>? _wake;
+    private int _state = Waiting;
+    private int _ownKeyGone;
+
+    public EtcdLockLease(EtcdLockBackend backend, LockRequest request, EtcdSession session, ByteString key, ByteString value)
+    {
+        _backend = backend;
+        Request = request;
+        Session = session;
+        Key = key;
+        Value = value;
+    }
+
+    public LockRequest Request { get; }
+
+    public EtcdSession Session { get; }
+
+    public ByteString Key { get; }
+
+    public ByteString Value { get; }
+
+    /// <summary>Our key's create revision: its place in the queue and the fencing token. 0 until known.</summary>
+    public long CreateRevision { get; set; }
+
+    public bool OwnKeyGone => Volatile.Read(ref _ownKeyGone) != 0;
+
+    public override long FencingToken => CreateRevision;
+
+    public override CancellationToken Lost
+    {
+        get
+        {
+            lock (this)
+            {
+                if (_lost is null)
+                {
+                    _lost = new CancellationTokenSource();
+                    if (_lostFired || Session.IsLost || OwnKeyGone)
+                    {
+                        _lostFired = true;
+                        _lost.Cancel(); // nothing registered on it yet: no callback runs here
+                    }
+                    else if (Volatile.Read(ref _state) == Held)
+                    {
+                        _sessionRegistration = Session.LostToken.UnsafeRegister(static s => ((EtcdLockLease)s!).FireLost(), this);
+                    }
+                }
+
+                return _lost.Token;
+            }
+        }
+    }
+
+    private bool IsLost
+    {
+        get
+        {
+            lock (this)
+            {
+                return _lostFired || Session.IsLost || OwnKeyGone;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts watching our key for deletion. The watch starts now (synced: a watch from a past revision
+    /// would join etcd's slow catch-up group); if the store moved on since <paramref name="seenAtRevision"/>,
+    /// at which our key existed, one read in the background covers the gap.
+    /// </summary>
+    public void WatchOwnKey(long seenAtRevision)
+    {
+        _ownWatch ??= _backend.Watches.Watch(Key, ByteString.Empty, 0, deletesOnly: true, OnOwnKeyEvent, awaitable: false, onCreated: createdAt =>
+        {
+            if (createdAt != seenAtRevision)
+            {
+                _ = VerifyOwnKeyAsync(rewatch: false);
+            }
+        });
+    }
+
+    /// <summary>
+    /// A fresh signal for one wait, set by the watch of the predecessor (true if it reported the
+    /// predecessor's deletion) or of our own key (false).
+    /// </summary>
+    public TaskCompletionSource<bool> NewWake()
+    {
+        var wake = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _wake, wake);
+        if (OwnKeyGone)
+        {
+            wake.TrySetResult(false);
+        }
+
+        return wake;
+    }
+
+    public void MarkOwnKeyGone()
+    {
+        Volatile.Write(ref _ownKeyGone, 1);
+        Volatile.Read(ref _wake)?.TrySetResult(false);
+        FireLost();
+    }
+
+    public void MarkHeld()
+    {
+        Volatile.Write(ref _state, Held);
+        if (OwnKeyGone)
+        {
+            FireLost();
+        }
+    }
+
+    public override async ValueTask ReleaseAsync()
+    {
+        if (Interlocked.Exchange(ref _state, Ended) == Ended)
+        {
+            return;
+        }
+
+        _sessionRegistration.Unregister();
+        _backend.Watches.Cancel(_ownWatch);
+        if (OwnKeyGone || _backend.Leases.IsDisposed)
+        {
+            return; // gone already, or the provider's lease was revoked with every key on it
+        }
+
+        try
+        {
+            await _backend.Client.TxnAsync(EtcdRequests.DeleteIfOurs(Key, CreateRevision), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (LockBackendUnavailableException)
+        {
+            _backend.Leases.AddOrphan(Key, CreateRevision);
+            throw;
+        }
+        catch (LockLostException)
+        {
+            // Nothing left to release.
+        }
+    }
+
+    /// <summary>Leaves the queue after a failed, cancelled or unsuccessful acquire. Never throws: a delete that fails is retried in the background.</summary>
+    public async ValueTask WithdrawAsync()
+    {
+        if (Interlocked.Exchange(ref _state, Ended) == Ended)
+        {
+            return;
+        }
+
+        _backend.Watches.Cancel(_ownWatch);
+        if (OwnKeyGone || _backend.Leases.IsDisposed)
+        {
+            return;
+        }
+
+        try
+        {
+            await _backend.Client.TxnAsync(EtcdRequests.DeleteIfOurs(Key, CreateRevision), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is LockBackendUnavailableException or LockLostException)
+        {
+            _backend.Logger.LogWarning(ex, "Could not delete etcd key {Key}; retrying in the background", Key.ToStringUtf8());
+            _backend.Leases.AddOrphan(Key, CreateRevision);
+        }
+    }
+
+    public override async ValueTask ProclaimAsync(string value, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _state) != Held || IsLost)
+        {
+            throw new LockLostException($"Leadership of '{Request.Name}' is no longer held.");
+        }
+
+        var response = await _backend.Client.TxnAsync(EtcdRequests.PutIfOurs(Key, CreateRevision, ByteString.CopyFromUtf8(value), Session.Id), cancellationToken).ConfigureAwait(false);
+        if (!response.Succeeded)
+        {
+            MarkOwnKeyGone();
+            throw new LockLostException($"Leadership of '{Request.Name}' was lost: its key is gone.");
+        }
+    }
+
+    private void FireLost()
+    {
+        CancellationTokenSource? source;
+        lock (this)
+        {
+            if (Volatile.Read(ref _state) != Held || _lostFired)
+            {
+                return;
+            }
+
+            _lostFired = true;
+            source = _lost;
+        }
+
+        // Users' callbacks run on the thread pool, not on the watch reader.
+        _ = source?.CancelAsync();
+    }
+
+    private void OnOwnKeyEvent(EtcdWatch watch, RepeatedField<Event>? events)
+    {
+        if (events is null)
+        {
+            // The server dropped the watch (its start revision was compacted): look at the key itself.
+            _ = VerifyOwnKeyAsync(rewatch: true);
+            return;
+        }
+
+        foreach (var e in events)
+        {
+            if (e.Type == Event.Types.EventType.Delete)
+            {
+                MarkOwnKeyGone();
+            }
+        }
+    }
+
+    private async Task VerifyOwnKeyAsync(bool rewatch)
+    {
+        try
+        {
+            var response = await _backend.Client.BackgroundRangeAsync(new RangeRequest { Key = Key, KeysOnly = true }).ConfigureAwait(false);
+            if (response.Kvs.Count == 0 || response.Kvs[0].CreateRevision != CreateRevision)
+            {
+                MarkOwnKeyGone();
+            }
+            else if (rewatch && Volatile.Read(ref _state) != Ended)
+            {
+                _ownWatch = null;
+                WatchOwnKey(response.Header.Revision);
+            }
+        }
+        catch (Exception ex) when (ex is LockBackendUnavailableException or LockLostException)
+        {
+            // Unreachable: the lease's keep-alive will tell whether the lock survives.
+            _backend.Logger.LogWarning(ex, "Could not check etcd key {Key}", Key.ToStringUtf8());
+        }
+    }
+}

@@ -1,0 +1,259 @@
+using System.Globalization;
+using Google.Protobuf;
+using Latchkey.Backend;
+using Latchkey.Etcd.Client;
+using Latchkey.Etcd.Protocol;
+
+namespace Latchkey.Etcd;
+
+/// <summary>
+/// The create-revision queue, the lock algorithm of every primitive. Each acquisition puts a key unique to
+/// it, with the provider's lease, in one transaction that also reads the keys that block it (the newest
+/// first). It holds when fewer than <c>permits</c> blockers were created before it; otherwise it watches
+/// only the one key whose change can let it in (herd-free, first come first served) and reads again.
+/// Blockers: every earlier key; for a reader, only earlier writers.
+/// </summary>
+internal static class EtcdQueue
+{
+    public static async ValueTask<LockLease?> AcquireAsync(EtcdLockBackend backend, LockRequest request, CancellationToken cancellationToken)
+    {
+        var session = await backend.Leases.GetAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await AcquireAsync(backend, request, session, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EtcdLeaseNotFoundException) when (!session.IsLost)
+        {
+            // The lease died before the keep-alive noticed (revoked, say): nothing of ours was queued, so
+            // take the news now and start again, once, with a fresh lease.
+            session.MarkLost("etcd no longer knows the lease");
+            session = await backend.Leases.GetAsync(cancellationToken).ConfigureAwait(false);
+            return await AcquireAsync(backend, request, session, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async ValueTask<LockLease?> AcquireAsync(EtcdLockBackend backend, LockRequest request, EtcdSession session, CancellationToken cancellationToken)
+    {
+        var lease = new EtcdLockLease(backend, request, session, backend.Keys.NewKey(request, session), ValueOf(request));
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.LostToken);
+        var waited = false;
+        try
+        {
+            var view = await EnterAsync(backend, lease, abort.Token).ConfigureAwait(false);
+            while (true)
+            {
+                var step = Decide(backend, request, view);
+                if (step.Hold)
+                {
+                    if (waited && PermitsOf(request) > 1)
+                    {
+                        await SignalSuccessorAsync(backend, lease, abort.Token).ConfigureAwait(false);
+                    }
+
+                    lease.WatchOwnKey(view.Revision);
+                    lease.MarkHeld();
+                    return lease;
+                }
+
+                if (!request.Wait)
+                {
+                    await lease.WithdrawAsync().ConfigureAwait(false);
+                    return null;
+                }
+
+                waited = true;
+                lease.WatchOwnKey(view.Revision);
+                view = await WaitAsync(backend, lease, step, view, abort.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && session.IsLost)
+        {
+            await lease.WithdrawAsync().ConfigureAwait(false);
+            ObjectDisposedException.ThrowIf(backend.Leases.IsDisposed, backend);
+            throw new LockLostException($"The etcd lease was lost while waiting for {Describe(request)}: {session.LostReason}.");
+        }
+        catch
+        {
+            await lease.WithdrawAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The first attempt: if our key does not exist, create it with our lease and read the newest blockers.</summary>
+    private static async ValueTask<QueueView> EnterAsync(EtcdLockBackend backend, EtcdLockLease lease, CancellationToken cancellationToken)
+    {
+        var blockers = backend.Keys.BlockersPrefix(lease.Request);
+        var oursAmongThem = lease.Key.Span.StartsWith(blockers.Span);
+        var txn = new TxnRequest
+        {
+            Compare = { EtcdRequests.CreateRevisionIs(lease.Key, 0) },
+            Success =
+            {
+                new RequestOp { RequestPut = new PutRequest { Key = lease.Key, Value = lease.Value, Lease = lease.Session.Id } },
+                new RequestOp { RequestRange = EtcdRequests.NewestFirst(blockers, NeedOf(lease.Request) + (oursAmongThem ? 1 : 0)) },
+            },
+            Failure = { new RequestOp { RequestRange = new RangeRequest { Key = lease.Key, KeysOnly = true } } },
+        };
+
+        var response = await backend.Client.TxnAsync(txn, cancellationToken).ConfigureAwait(false);
+        if (response.Succeeded)
+        {
+            // Our put is the newest write, so every other key read here was created before ours.
+            lease.CreateRevision = response.Header.Revision;
+            var range = response.Responses[1].ResponseRange;
+            return new QueueView(response.Header.Revision, range.Kvs.Where(kv => kv.Key != lease.Key).ToList(), range.More);
+        }
+
+        // Our key exists already: this is a retry of a request whose reply was lost. Keep that place.
+        var existing = response.Responses[0].ResponseRange.Kvs;
+        if (existing.Count == 0)
+        {
+            throw new LockLostException($"etcd key '{lease.Key.ToStringUtf8()}' vanished while entering the queue.");
+        }
+
+        lease.CreateRevision = existing[0].CreateRevision;
+        return await RecheckAsync(backend, lease, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the blockers created before our key, in one transaction that also checks our key is still ours.</summary>
+    private static async ValueTask<QueueView> RecheckAsync(EtcdLockBackend backend, EtcdLockLease lease, CancellationToken cancellationToken)
+    {
+        var txn = new TxnRequest
+        {
+            Compare = { EtcdRequests.CreateRevisionIs(lease.Key, lease.CreateRevision) },
+            Success = { new RequestOp { RequestRange = EtcdRequests.NewestFirst(backend.Keys.BlockersPrefix(lease.Request), NeedOf(lease.Request), before: lease.CreateRevision) } },
+        };
+
+        var response = await backend.Client.TxnAsync(txn, cancellationToken).ConfigureAwait(false);
+        if (!response.Succeeded)
+        {
+            lease.MarkOwnKeyGone();
+            throw new LockLostException(
+                $"The etcd key '{lease.Key.ToStringUtf8()}' of a waiter for {Describe(lease.Request)} was deleted (its lease expired or was revoked, or someone removed it).");
+        }
+
+        var range = response.Responses[0].ResponseRange;
+        return new QueueView(response.Header.Revision, range.Kvs, range.More);
+    }
+
+    /// <summary>Whether we hold, and if not, which key to watch.</summary>
+    private static QueueStep Decide(EtcdLockBackend backend, LockRequest request, QueueView view)
+    {
+        var permits = PermitsOf(request);
+        var count = view.Blockers.Count;
+        if (count < permits && !view.More)
+        {
+            return QueueStep.Holding;
+        }
+
+        if (permits > 1 && count == permits && !view.More)
+        {
+            // First waiter of a semaphore: any holder's deletion frees a permit for us, so watch deletions
+            // of the whole name. Only this one waiter does; the others watch their predecessor.
+            var all = ByteString.CopyFromUtf8(backend.Keys.NamePrefix(request.Kind, request.EscapedName));
+            return new QueueStep(false, all, EtcdKeyspace.RangeEnd(all), DeletesOnly: true, 0, 0);
+        }
+
+        // Our immediate predecessor among the blockers. For a semaphore, also its put: the signal that it
+        // went from first waiter to holder, which makes us the first waiter.
+        var predecessor = view.Blockers[0];
+        return permits == 1
+            ? new QueueStep(false, predecessor.Key, ByteString.Empty, DeletesOnly: true, predecessor.CreateRevision, 0)
+            : new QueueStep(false, predecessor.Key, ByteString.Empty, DeletesOnly: false, predecessor.CreateRevision, predecessor.ModRevision);
+    }
+
+    /// <summary>
+    /// Waits for the watched key to change, then reads again. The watch starts now (a synced watch: etcd
+    /// reports its events at once, while a watch from a past revision waits for a catch-up pass every
+    /// 100 ms); if anything was written between our read and the watch's start, we read again and keep
+    /// the watch only if it still watches the same key at the same revision.
+    /// </summary>
+    private static async ValueTask<QueueView> WaitAsync(EtcdLockBackend backend, EtcdLockLease lease, QueueStep step, QueueView view, CancellationToken cancellationToken)
+    {
+        var wake = lease.NewWake();
+        var woken = 0; // one wake-up per wait, whether the event or the re-read below saw the change first
+        var watch = backend.Watches.Watch(step.WatchKey, step.WatchEnd, 0, step.DeletesOnly, (_, events) =>
+        {
+            if (events is not null && Interlocked.Exchange(ref woken, 1) == 0)
+            {
+                backend.CountWakeUp();
+            }
+
+            wake.TrySetResult(events is not null && events.Any(e => e.Type == Event.Types.EventType.Delete && e.Kv.Key == step.WatchKey));
+        });
+
+        try
+        {
+            var createdAt = await watch.Created.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (createdAt != view.Revision)
+            {
+                var fresh = await RecheckAsync(backend, lease, cancellationToken).ConfigureAwait(false);
+                if (Decide(backend, lease.Request, fresh) != step)
+                {
+                    // The watched key changed before the watch started: this read stands in for its event.
+                    if (Interlocked.Exchange(ref woken, 1) == 0)
+                    {
+                        backend.CountWakeUp();
+                    }
+
+                    return fresh;
+                }
+
+                view = fresh;
+            }
+
+            var predecessorDeleted = await wake.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (predecessorDeleted && PermitsOf(lease.Request) == 1 && view.Blockers.Count == 1 && !view.More && !lease.OwnKeyGone)
+            {
+                // Our only blocker is gone, and no key created later can come before ours: we hold it,
+                // without another read. Hand-off costs the releaser's delete and this one event.
+                return new QueueView(view.Revision, [], false);
+            }
+
+            return await RecheckAsync(backend, lease, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            backend.Watches.Cancel(watch);
+        }
+    }
+
+    /// <summary>A semaphore waiter that now holds touches its key, so the waiter behind it wakes up as the new first waiter.</summary>
+    private static async ValueTask SignalSuccessorAsync(EtcdLockBackend backend, EtcdLockLease lease, CancellationToken cancellationToken)
+    {
+        var response = await backend.Client.TxnAsync(EtcdRequests.PutIfOurs(lease.Key, lease.CreateRevision, lease.Value, lease.Session.Id), cancellationToken).ConfigureAwait(false);
+        if (!response.Succeeded)
+        {
+            lease.MarkOwnKeyGone();
+            throw new LockLostException($"The etcd key of {Describe(lease.Request)} was deleted as it was acquired.");
+        }
+    }
+
+    private static int PermitsOf(LockRequest request) => request.Kind == LockKind.Semaphore ? request.Permits : 1;
+
+    /// <summary>How many of the newest blockers one read needs: one, or for a semaphore, enough to tell holders from the first waiter.</summary>
+    private static int NeedOf(LockRequest request) => PermitsOf(request) == 1 ? 1 : PermitsOf(request) + 1;
+
+    private static ByteString ValueOf(LockRequest request) => request.Kind switch
+    {
+        LockKind.Election => ByteString.CopyFromUtf8(request.Value ?? string.Empty),
+        LockKind.Semaphore => ByteString.CopyFromUtf8(request.Permits.ToString(CultureInfo.InvariantCulture)),
+        _ => ByteString.Empty,
+    };
+
+    private static string Describe(LockRequest request) => request.Kind switch
+    {
+        LockKind.Lock => $"lock '{request.Name}'",
+        LockKind.ReaderWriter => $"{(request.Access == LockAccess.Shared ? "read" : "write")} lock '{request.Name}'",
+        LockKind.Semaphore => $"semaphore '{request.Name}'",
+        _ => $"election '{request.Name}'",
+    };
+
+    /// <summary>What one read of the queue saw: its revision, and the newest blockers created before our key.</summary>
+    private readonly record struct QueueView(long Revision, IReadOnlyList<KeyValue> Blockers, bool More);
+
+    private readonly record struct QueueStep(bool Hold, ByteString WatchKey, ByteString WatchEnd, bool DeletesOnly, long CreateRevision, long ModRevision)
+    {
+        public static QueueStep Holding => new(true, ByteString.Empty, ByteString.Empty, false, 0, 0);
+    }
+}

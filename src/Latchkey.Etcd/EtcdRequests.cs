@@ -1,0 +1,51 @@
+using Google.Protobuf;
+using Latchkey.Etcd.Protocol;
+
+namespace Latchkey.Etcd;
+
+/// <summary>The etcd requests of the lock algorithm, built in one place.</summary>
+internal static class EtcdRequests
+{
+    /// <summary>Deletes <paramref name="key"/> only if it is still the one we created, so a retried or late delete never removes a newer key.</summary>
+    public static TxnRequest DeleteIfOurs(ByteString key, long createRevision)
+    {
+        if (createRevision == 0)
+        {
+            // Whether our create went through is unknown; the key is unique to this acquisition, so no one else can own it.
+            return new TxnRequest { Success = { new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = key } } } };
+        }
+
+        return new TxnRequest
+        {
+            Compare = { CreateRevisionIs(key, createRevision) },
+            Success = { new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = key } } },
+        };
+    }
+
+    /// <summary>Writes <paramref name="value"/> to our key with our lease, only if the key is still the one we created.</summary>
+    public static TxnRequest PutIfOurs(ByteString key, long createRevision, ByteString value, long lease) => new()
+    {
+        Compare = { CreateRevisionIs(key, createRevision) },
+        Success = { new RequestOp { RequestPut = new PutRequest { Key = key, Value = value, Lease = lease } } },
+    };
+
+    public static Compare CreateRevisionIs(ByteString key, long createRevision) => new()
+    {
+        Key = key,
+        Target = Compare.Types.CompareTarget.Create,
+        Result = Compare.Types.CompareResult.Equal,
+        CreateRevision = createRevision,
+    };
+
+    /// <summary>The newest keys of [prefix, end), newest first, at most <paramref name="limit"/>, created before <paramref name="before"/> if given.</summary>
+    public static RangeRequest NewestFirst(ByteString prefix, int limit, long before = 0) => new()
+    {
+        Key = prefix,
+        RangeEnd = EtcdKeyspace.RangeEnd(prefix),
+        SortTarget = RangeRequest.Types.SortTarget.Create,
+        SortOrder = RangeRequest.Types.SortOrder.Descend,
+        Limit = limit,
+        MaxCreateRevision = before > 0 ? before - 1 : 0,
+        KeysOnly = true,
+    };
+}

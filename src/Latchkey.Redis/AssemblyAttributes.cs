@@ -1,0 +1,5 @@
+using Latchkey.Backend;
+using Latchkey.Redis;
+
+[assembly: LockBackendScheme("redis", typeof(RedisLockBackendFactory))]
+[assembly: LockBackendScheme("rediss", typeof(RedisLockBackendFactory))]

@@ -1,0 +1,322 @@
+using System.Net;
+using Latchkey.Redis.Protocol;
+using StackExchange.Redis;
+
+namespace Latchkey.Redis;
+
+/// <summary>
+/// One Redis server: one multiplexed connection, the scripts loaded on it, and one subscription per
+/// channel shared by every local listener.
+/// </summary>
+internal sealed class RedisNode : IAsyncDisposable
+{
+    private readonly ConfigurationOptions _configuration;
+    private readonly SemaphoreSlim _connectGate = new(1, 1);
+    /// <summary>How many channels without listeners stay subscribed, so that the next waiter of a busy lock need not subscribe again.</summary>
+    private const int MaxIdleChannels = 256;
+
+    private readonly Dictionary<string, ChannelEntry> _channels = new(StringComparer.Ordinal);
+    private readonly LinkedList<ChannelEntry> _idle = new();
+    private readonly TimeProvider _time;
+    private ConnectionMultiplexer? _connection;
+    private (LockBackendUnavailableException Error, long At)? _lastFailure;
+    private IDatabase? _database;
+    private bool _disposed;
+
+    /// <summary>After a failed connect, calls fail at once with the same error for this long instead of each waiting out a connect timeout.</summary>
+    public static readonly TimeSpan ConnectBackoff = TimeSpan.FromSeconds(1);
+
+    public RedisNode(RedisLockSettings settings, LockEndpoint endpoint, TimeProvider time)
+    {
+        _time = time;
+        Endpoint = endpoint with { Port = endpoint.PortOr(RedisLockSettings.DefaultPort) };
+        _configuration = new ConfigurationOptions
+        {
+            EndPoints = { IPAddress.TryParse(Endpoint.Host, out var ip) ? new IPEndPoint(ip, Endpoint.Port!.Value) : new DnsEndPoint(Endpoint.Host, Endpoint.Port!.Value) },
+            User = settings.User,
+            Password = settings.Password,
+            Ssl = settings.Tls,
+            DefaultDatabase = settings.Database,
+            ConnectTimeout = (int)settings.ConnectTimeout.TotalMilliseconds,
+            SyncTimeout = (int)settings.CommandTimeout.TotalMilliseconds,
+            AsyncTimeout = (int)settings.CommandTimeout.TotalMilliseconds,
+
+            // Fail the first connect fast with a clear error; once connected, the multiplexer reconnects by itself.
+            AbortOnConnectFail = true,
+
+            // While a server is down, fail commands at once instead of queuing them until the timeout: a Redlock
+            // majority must not wait for a dead master, and a single Redis reports the outage promptly.
+            BacklogPolicy = BacklogPolicy.FailFast,
+            ConnectRetry = 1,
+            ClientName = "latchkey",
+        };
+    }
+
+    public LockEndpoint Endpoint { get; }
+
+    /// <summary>Connects (once; again after a failed attempt) and loads the scripts.</summary>
+    /// <exception cref="LockAuthenticationException">The server refused the credentials.</exception>
+    /// <exception cref="LockBackendUnavailableException">The server cannot be reached or is not Redis.</exception>
+    public async ValueTask<IDatabase> ConnectAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _database) is { } database)
+        {
+            return database;
+        }
+
+        await _connectGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_database is not null)
+            {
+                return _database;
+            }
+
+            if (_lastFailure is { } failure && _time.GetElapsedTime(failure.At) < ConnectBackoff)
+            {
+                throw failure.Error is LockAuthenticationException
+                    ? new LockAuthenticationException(failure.Error.Message, failure.Error)
+                    : new LockBackendUnavailableException(failure.Error.Message, failure.Error);
+            }
+
+            ConnectionMultiplexer connection;
+            try
+            {
+                connection = await ConnectionMultiplexer.ConnectAsync(_configuration).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisConnectionException ex)
+            {
+                var error = Translate(ex);
+                _lastFailure = (error, _time.GetTimestamp());
+                throw error;
+            }
+
+            try
+            {
+                var server = connection.GetServer(connection.GetEndPoints()[0]);
+                foreach (var script in RedisScripts.All)
+                {
+                    await server.ScriptLoadAsync(script.Text).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw Translate(ex);
+            }
+
+            _connection = connection;
+            Volatile.Write(ref _database, connection.GetDatabase());
+            return _database!;
+        }
+        finally
+        {
+            _connectGate.Release();
+        }
+    }
+
+    /// <summary>Runs a script by <c>EVALSHA</c>; loads it again if the server lost it (restart, <c>SCRIPT FLUSH</c>).</summary>
+    /// <exception cref="LockBackendUnavailableException">The server did not answer or refused.</exception>
+    public async Task<RedisResult> EvaluateAsync(RedisScript script, RedisKey[] keys, RedisValue[] values)
+    {
+        var database = await ConnectAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            try
+            {
+                return await database.ScriptEvaluateAsync(script.Hash, keys, values).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+            {
+                await _connection!.GetServer(_connection.GetEndPoints()[0]).ScriptLoadAsync(script.Text).ConfigureAwait(false);
+                return await database.ScriptEvaluateAsync(script.Hash, keys, values).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw Translate(ex);
+        }
+    }
+
+    /// <summary>
+    /// Adds a listener to a channel, subscribing on first use; returns once the server confirmed the
+    /// subscription, so a message published after this returns reaches the listener.
+    /// </summary>
+    public async ValueTask<IDisposable> ListenAsync(RedisChannel channel, Action<RedisValue> listener)
+    {
+        await ConnectAsync(CancellationToken.None).ConfigureAwait(false);
+        ChannelEntry entry;
+        var key = channel.ToString();
+        lock (_channels)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_channels.TryGetValue(key, out entry!))
+            {
+                entry = new ChannelEntry(this, key, channel);
+                _channels.Add(key, entry);
+                entry.Subscribed = _connection!.GetSubscriber().SubscribeAsync(channel, entry.Dispatch);
+            }
+
+            AddListener(entry, listener);
+        }
+
+        var registration = new Registration(entry, listener);
+        try
+        {
+            await entry.Subscribed.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            registration.Dispose();
+            throw Translate(ex);
+        }
+
+        return registration;
+    }
+
+    /// <summary>
+    /// Adds a listener without a round trip if the channel is already subscribed (and confirmed); returns
+    /// <see langword="null"/> otherwise.
+    /// </summary>
+    public IDisposable? TryListenNow(RedisChannel channel, Action<RedisValue> listener)
+    {
+        lock (_channels)
+        {
+            if (_disposed || !_channels.TryGetValue(channel.ToString(), out var entry) || !entry.Subscribed.IsCompletedSuccessfully)
+            {
+                return null;
+            }
+
+            AddListener(entry, listener);
+            return new Registration(entry, listener);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _connectGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            lock (_channels)
+            {
+                _disposed = true;
+                _channels.Clear();
+                _idle.Clear();
+            }
+
+            if (_connection is not null)
+            {
+                await _connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _connectGate.Release();
+        }
+    }
+
+    internal IConnectionMultiplexer? Connection => _connection;
+
+    private void AddListener(ChannelEntry entry, Action<RedisValue> listener)
+    {
+        if (entry.IdleNode is not null)
+        {
+            _idle.Remove(entry.IdleNode);
+            entry.IdleNode = null;
+        }
+
+        entry.Listeners.Add(listener);
+    }
+
+    private void Remove(ChannelEntry entry, Action<RedisValue> listener)
+    {
+        ChannelEntry? evicted = null;
+        lock (_channels)
+        {
+            entry.Listeners.Remove(listener);
+            if (entry.Listeners.Count > 0 || _disposed || !_channels.ContainsKey(entry.Key))
+            {
+                return;
+            }
+
+            if (!entry.Subscribed.IsCompletedSuccessfully)
+            {
+                // A failed subscription is not kept: the next listener subscribes afresh.
+                _channels.Remove(entry.Key);
+                return;
+            }
+
+            // Keep the channel subscribed for a while: locks that are busy now are likely to be busy again.
+            entry.IdleNode = _idle.AddLast(entry);
+            if (_idle.Count > MaxIdleChannels)
+            {
+                evicted = _idle.First!.Value;
+                _idle.RemoveFirst();
+                evicted.IdleNode = null;
+                _channels.Remove(evicted.Key);
+            }
+        }
+
+        if (evicted is not null)
+        {
+            // Commands on one connection run in order, so a later subscribe of this channel follows this unsubscribe.
+            _ = _connection!.GetSubscriber().UnsubscribeAsync(evicted.Channel, evicted.Dispatch, CommandFlags.FireAndForget);
+        }
+    }
+
+    private LockBackendUnavailableException Translate(Exception ex)
+    {
+        var text = ex.ToString();
+        if ((ex is RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure })
+            || text.Contains("WRONGPASS", StringComparison.Ordinal) || text.Contains("NOAUTH", StringComparison.Ordinal)
+            || text.Contains("invalid password", StringComparison.OrdinalIgnoreCase) || text.Contains("invalid username-password", StringComparison.OrdinalIgnoreCase))
+        {
+            return new LockAuthenticationException($"Redis at {Endpoint} refused the credentials of the connection string: {ex.Message}", ex);
+        }
+
+        return new LockBackendUnavailableException($"Redis at {Endpoint} is unavailable: {ex.Message}", ex);
+    }
+
+    private sealed class ChannelEntry(RedisNode node, string key, RedisChannel channel)
+    {
+        public string Key { get; } = key;
+
+        public RedisChannel Channel { get; } = channel;
+
+        public RedisNode Node { get; } = node;
+
+        public List<Action<RedisValue>> Listeners { get; } = [];
+
+        public Task Subscribed { get; set; } = Task.CompletedTask;
+
+        public LinkedListNode<ChannelEntry>? IdleNode { get; set; }
+
+        public void Dispatch(RedisChannel channel, RedisValue message)
+        {
+            Action<RedisValue>[] listeners;
+            lock (Node._channels)
+            {
+                listeners = [.. Listeners];
+            }
+
+            foreach (var listener in listeners)
+            {
+                listener(message);
+            }
+        }
+    }
+
+    private sealed class Registration(ChannelEntry entry, Action<RedisValue> listener) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                entry.Node.Remove(entry, listener);
+            }
+        }
+    }
+}

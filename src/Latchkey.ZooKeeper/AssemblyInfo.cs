@@ -1,0 +1,4 @@
+using Latchkey.Backend;
+using Latchkey.ZooKeeper;
+
+[assembly: LockBackendScheme("zk", typeof(ZooKeeperLockBackendFactory))]

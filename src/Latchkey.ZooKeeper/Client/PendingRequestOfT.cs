@@ -1,0 +1,33 @@
+namespace Latchkey.ZooKeeper.Client;
+
+/// <summary>A request whose reply completes a task with a decoded result.</summary>
+internal sealed class PendingRequest<T>(ReplyDecoder<T> decoder) : PendingRequest
+{
+    // Continuations run on the thread pool, never on the read loop.
+    private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task<T> Task => _completion.Task;
+
+    public override void Complete(int error, ref JuteReader reader)
+    {
+        T result;
+        try
+        {
+            result = decoder(error, ref reader);
+        }
+        catch (ZooKeeperProtocolException ex)
+        {
+            _completion.TrySetException(new ZooKeeperConnectionLossException("Connection to ZooKeeper failed: malformed reply.", ex));
+            throw;
+        }
+        catch (ZooKeeperException ex)
+        {
+            _completion.TrySetException(ex);
+            return;
+        }
+
+        _completion.TrySetResult(result);
+    }
+
+    public override void Fail(Exception exception) => _completion.TrySetException(exception);
+}

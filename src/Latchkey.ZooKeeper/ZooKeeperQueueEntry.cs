@@ -1,0 +1,54 @@
+using System.Globalization;
+
+namespace Latchkey.ZooKeeper;
+
+/// <summary>
+/// One node of a primitive's queue, parsed from its name <c>{tag}-{guid}-{sequence}</c>: the tag says its
+/// access (<c>read</c> is shared, anything else exclusive) and, for semaphores (<c>sem-p{N}</c>), the permits.
+/// Nodes made by other tools (<c>zkCli.sh create -e -s …/lock-</c>) take part as exclusive ones.
+/// </summary>
+internal readonly record struct ZooKeeperQueueEntry(string Name, long Sequence, LockAccess Access, int Permits)
+{
+    public const int SequenceDigits = 10;
+
+    public static bool TryParse(string name, out ZooKeeperQueueEntry entry)
+    {
+        entry = default;
+        if (name.Length <= SequenceDigits || name[^(SequenceDigits + 1)] != '-' ||
+            !long.TryParse(name.AsSpan(name.Length - SequenceDigits), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
+        {
+            return false;
+        }
+
+        var access = name.StartsWith(ZooKeeperLockBackend.ReadTag + "-", StringComparison.Ordinal) ? LockAccess.Shared : LockAccess.Exclusive;
+        var permits = 1;
+        const string semaphore = ZooKeeperLockBackend.SemaphoreTag + "-p";
+        if (name.StartsWith(semaphore, StringComparison.Ordinal))
+        {
+            var end = name.IndexOf('-', semaphore.Length);
+            if (end > semaphore.Length && int.TryParse(name.AsSpan(semaphore.Length, end - semaphore.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p > 0)
+            {
+                permits = p;
+            }
+        }
+
+        entry = new ZooKeeperQueueEntry(name, sequence, access, permits);
+        return true;
+    }
+
+    /// <summary>The queue, oldest first, from a listing of children.</summary>
+    public static List<ZooKeeperQueueEntry> ParseAll(IEnumerable<string> children)
+    {
+        var queue = new List<ZooKeeperQueueEntry>();
+        foreach (var child in children)
+        {
+            if (TryParse(child, out var entry))
+            {
+                queue.Add(entry);
+            }
+        }
+
+        queue.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+        return queue;
+    }
+}

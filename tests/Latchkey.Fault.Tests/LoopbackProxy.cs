@@ -1,0 +1,165 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Latchkey.Fault.Tests;
+
+/// <summary>
+/// A TCP proxy on 127.0.0.1 that a test puts between a client and its server, to simulate a
+/// partition: <see cref="Blackhole"/> stops forwarding in both directions without closing anything
+/// (packets vanish, as on a cut link), <see cref="Heal"/> resumes.
+/// </summary>
+public sealed class LoopbackProxy : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly IPEndPoint _upstream;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _pumps = [];
+    private readonly List<TcpClient> _connections = [];
+    private TaskCompletionSource _open = NewOpenGate(open: true);
+
+    public LoopbackProxy(IPEndPoint upstream)
+    {
+        if (!IPAddress.IsLoopback(upstream.Address))
+        {
+            throw new ArgumentException($"The proxy only forwards to loopback; got {upstream}.", nameof(upstream));
+        }
+
+        _upstream = upstream;
+        _listener.Start();
+        _pumps.Add(AcceptLoopAsync());
+    }
+
+    /// <summary>The address clients should connect to, as host:port.</summary>
+    public string Address => $"127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+
+    /// <summary>Stops forwarding: nothing passes either way until <see cref="Heal"/>.</summary>
+    public void Blackhole()
+    {
+        lock (_connections)
+        {
+            if (_open.Task.IsCompleted)
+            {
+                _open = NewOpenGate(open: false);
+            }
+        }
+    }
+
+    /// <summary>Resumes forwarding.</summary>
+    public void Heal()
+    {
+        lock (_connections)
+        {
+            _open.TrySetResult();
+        }
+    }
+
+    public static IPEndPoint ParseHostPort(string hostPort)
+    {
+        var colon = hostPort.LastIndexOf(':');
+        return new IPEndPoint(IPAddress.Parse(hostPort[..colon]), int.Parse(hostPort[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        Heal();
+        _listener.Stop();
+        lock (_connections)
+        {
+            foreach (var connection in _connections)
+            {
+                connection.Dispose();
+            }
+        }
+
+        try
+        {
+            await Task.WhenAll(_pumps).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or IOException or ObjectDisposedException or TimeoutException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+
+    private static TaskCompletionSource NewOpenGate(bool open)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (open)
+        {
+            gate.SetResult();
+        }
+
+        return gate;
+    }
+
+    private Task OpenGate()
+    {
+        lock (_connections)
+        {
+            return _open.Task;
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            var server = new TcpClient();
+            try
+            {
+                await server.ConnectAsync(_upstream, _stop.Token);
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            {
+                client.Dispose();
+                server.Dispose();
+                continue;
+            }
+
+            lock (_connections)
+            {
+                _connections.Add(client);
+                _connections.Add(server);
+                _pumps.Add(PumpAsync(client.GetStream(), server.GetStream()));
+                _pumps.Add(PumpAsync(server.GetStream(), client.GetStream()));
+            }
+        }
+    }
+
+    private async Task PumpAsync(NetworkStream from, NetworkStream to)
+    {
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                await OpenGate().WaitAsync(_stop.Token);
+                var read = await from.ReadAsync(buffer, _stop.Token);
+                if (read == 0)
+                {
+                    to.Socket.Shutdown(SocketShutdown.Send);
+                    return;
+                }
+
+                // Bytes read just before a blackhole are held back, not delivered.
+                await OpenGate().WaitAsync(_stop.Token);
+                await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        {
+        }
+    }
+}
