@@ -49,7 +49,7 @@ public static class BenchRunner
                 var provider = shared;
                 if (provider is null)
                 {
-                    provider = await LockProvider.ConnectAsync(options.Backend, cancellationToken: cancellationToken);
+                    provider = await Connections.OpenAsync(options.Backend, cancellationToken);
                     providers.Add(provider);
                     if (options.SharedProvider)
                     {

@@ -67,14 +67,14 @@ internal sealed class DemoCommand(CliConsoles consoles) : AsyncCommand<DemoSetti
         ILockProvider provider;
         try
         {
-            provider = await LockProvider.ConnectAsync(backend, cancellationToken: cancellationToken);
+            provider = await Connections.OpenAsync(backend, cancellationToken);
         }
         catch (FormatException) when (settings.Backend is null)
         {
             // A build without the file backend: still show what can be shown in one process.
             _out.MarkupLine("[yellow]file:// is not available in this build; showing in-process workers on memory:// only.[/]");
             backend = "memory://demo-" + Guid.NewGuid().ToString("N");
-            provider = await LockProvider.ConnectAsync(backend, cancellationToken: cancellationToken);
+            provider = await Connections.OpenAsync(backend, cancellationToken);
         }
 
         await using var ownedProvider = provider;
@@ -109,7 +109,7 @@ internal sealed class DemoCommand(CliConsoles consoles) : AsyncCommand<DemoSetti
             for (var i = 1; i <= TaskWorkers; i++)
             {
                 var name = "T" + i;
-                var taskProvider = await LockProvider.ConnectAsync(backend, cancellationToken: cancellationToken);
+                var taskProvider = await Connections.OpenAsync(backend, cancellationToken);
                 workerProviders.Add(taskProvider);
                 Register(name, "task in this process");
                 var worker = new DemoWorker(name, taskProvider.CreateLock(LockName), Path.Combine(journals, name + ".log"), (kind, token) =>
@@ -130,13 +130,14 @@ internal sealed class DemoCommand(CliConsoles consoles) : AsyncCommand<DemoSetti
                 // 3. Once every other worker waits, kill the holder: no release, no clean-up, no TTL.
                 var waiting = new HashSet<string>();
                 await ShowUntilAsync(events.Reader, e => e.Kind == DemoEventKind.Waiting && waiting.Add(e.Worker) && waiting.Count == TaskWorkers + ProcessWorkers, cancellationToken);
-                _out.MarkupLineInterpolated($"{Stamp(Stopwatch.GetTimestamp())}  [bold red]SIGKILL[/] → {Who(victim!)} while it holds the lock; {TaskWorkers + ProcessWorkers} workers are waiting.");
+                _out.MarkupLine($"{Stamp(Stopwatch.GetTimestamp())}  [bold red]SIGKILL[/] → {Who(victim!)} while it holds the lock; {TaskWorkers + ProcessWorkers} workers are waiting.");
                 killedAt = Stopwatch.GetTimestamp();
                 victimProcess.Kill();
                 var next = await ShowUntilAsync(events.Reader, e => e.Kind == DemoEventKind.Acquired, cancellationToken);
                 var after = Stopwatch.GetElapsedTime(killedAt, next.Timestamp);
-                _out.MarkupLineInterpolated(
-                    $"          [bold]→ the lock passed to {Who(next.Worker)} {after.TotalMilliseconds:0.0} ms after the kill[/] [grey](the OS dropped the dead holder's lock; no TTL was waited out)[/]");
+                _out.MarkupLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"          [bold]→ the lock passed to {Who(next.Worker)} {after.TotalMilliseconds:0.0} ms after the kill[/] [grey](the OS released the dead holder's lock; no TTL was waited out)[/]"));
             }
 
             var all = Task.WhenAll(runs);
@@ -242,7 +243,7 @@ internal sealed class DemoCommand(CliConsoles consoles) : AsyncCommand<DemoSetti
         {
             var own = sections.Where(s => s.Worker == worker).ToList();
             table.AddRow(
-                Who(worker),
+                $"[{_color[worker]}]{worker}[/]",
                 Markup.Escape(_where[worker] + (worker == victim ? ", killed holding" : string.Empty)),
                 own.Count.ToString(CultureInfo.InvariantCulture),
                 string.Join(", ", own.Select(s => s.Token)));

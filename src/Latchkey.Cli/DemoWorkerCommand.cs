@@ -1,4 +1,5 @@
 using System.Globalization;
+using Latchkey.Bench;
 using Spectre.Console.Cli;
 
 namespace Latchkey.Cli;
@@ -8,7 +9,7 @@ internal sealed class DemoWorkerCommand : AsyncCommand<DemoWorkerSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, DemoWorkerSettings settings, CancellationToken cancellationToken)
     {
-        await using var provider = await LockProvider.ConnectAsync(settings.ResolveBackend(), cancellationToken: cancellationToken);
+        await using var provider = await Connections.OpenAsync(settings.ResolveBackend(), cancellationToken);
         var gate = new Lock();
         var worker = new DemoWorker(settings.Worker, provider.CreateLock(settings.Lock), settings.Journal, (kind, token) =>
         {

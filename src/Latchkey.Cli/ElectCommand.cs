@@ -1,4 +1,5 @@
 using System.Globalization;
+using Latchkey.Bench;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -16,7 +17,7 @@ internal sealed class ElectCommand(CliConsoles consoles) : AsyncCommand<ElectSet
         }
 
         var value = settings.Value ?? $"{Environment.MachineName}:{Environment.ProcessId}";
-        await using var provider = await LockProvider.ConnectAsync(settings.ResolveBackend(), cancellationToken: cancellationToken);
+        await using var provider = await Connections.OpenAsync(settings.ResolveBackend(), cancellationToken);
         var election = provider.CreateElection(settings.Name, new LockOptions { Ttl = settings.Ttl });
         consoles.Error.MarkupLineInterpolated($"[grey]latchkey: campaigning in '{settings.Name}' as '{value}'...[/]");
         ILeadership leadership;

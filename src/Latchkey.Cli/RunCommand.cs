@@ -1,4 +1,5 @@
 using System.Globalization;
+using Latchkey.Bench;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -16,7 +17,7 @@ internal sealed class RunCommand(CliConsoles consoles) : AsyncCommand<RunSetting
         }
 
         var backend = settings.ResolveBackend();
-        await using var provider = await LockProvider.ConnectAsync(backend, cancellationToken: cancellationToken);
+        await using var provider = await Connections.OpenAsync(backend, cancellationToken);
         var distributedLock = provider.CreateLock(settings.Name, new LockOptions { Ttl = settings.Ttl });
         var timeout = settings.NoWait ? TimeSpan.Zero : settings.Timeout ?? System.Threading.Timeout.InfiniteTimeSpan;
         await using var handle = await distributedLock.TryAcquireAsync(timeout, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Latchkey.Bench;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -13,7 +14,7 @@ internal sealed class StatusCommand(CliConsoles consoles) : AsyncCommand<StatusS
     public override async Task<int> ExecuteAsync(CommandContext context, StatusSettings settings, CancellationToken cancellationToken)
     {
         var backend = settings.ResolveBackend();
-        await using var provider = await LockProvider.ConnectAsync(backend, cancellationToken: cancellationToken);
+        await using var provider = await Connections.OpenAsync(backend, cancellationToken);
         var status = await provider.GetStatusAsync(settings.ParsedKind, settings.Name, cancellationToken);
         var now = DateTimeOffset.UtcNow;
         if (settings.Json)

@@ -27,7 +27,7 @@ public sealed class RunCommandTests
     {
         using var scratch = new Scratch();
         var backend = Cli.NewMemoryBackend();
-        await using var provider = await LockProvider.ConnectAsync(backend); // keeps the memory space alive between runs
+        await using var provider = await Connections.OpenAsync(backend, CancellationToken.None); // keeps the memory space alive between runs
 
         foreach (var file in new[] { "first", "second" })
         {
@@ -44,7 +44,7 @@ public sealed class RunCommandTests
     {
         using var scratch = new Scratch();
         var backend = Cli.NewMemoryBackend();
-        await using var provider = await LockProvider.ConnectAsync(backend);
+        await using var provider = await Connections.OpenAsync(backend, CancellationToken.None);
 
         var run = Cli.RunAsync(["run", "held", "--backend", backend, "--", "sh", "-c", $"cd '{scratch.Path}'; {WaitForGo}"]);
         await scratch.WaitForFileAsync("started", Limit);
@@ -64,7 +64,7 @@ public sealed class RunCommandTests
     {
         using var scratch = new Scratch();
         var backend = Cli.NewMemoryBackend();
-        await using var provider = await LockProvider.ConnectAsync(backend);
+        await using var provider = await Connections.OpenAsync(backend, CancellationToken.None);
         var handle = await provider.CreateLock("busy").AcquireAsync();
 
         var result = await Cli.RunAsync(["run", "busy", "--no-wait", "--backend", backend, "--", "touch", scratch.File("ran")]);
@@ -85,7 +85,7 @@ public sealed class RunCommandTests
     public async Task Run_Timeout_OnABusyLock_Exits75_AndLeavesNoWaiter()
     {
         var backend = Cli.NewMemoryBackend();
-        await using var provider = await LockProvider.ConnectAsync(backend);
+        await using var provider = await Connections.OpenAsync(backend, CancellationToken.None);
         await using var handle = await provider.CreateLock("busy").AcquireAsync();
 
         var result = await Cli.RunAsync(["run", "busy", "--timeout", "200ms", "--backend", backend, "--", "true"]);
@@ -150,7 +150,7 @@ public sealed class RunCommandTests
     public async Task Run_AnUnknownCommand_Exits127_AndReleasesTheLock()
     {
         var backend = Cli.NewMemoryBackend();
-        await using var provider = await LockProvider.ConnectAsync(backend);
+        await using var provider = await Connections.OpenAsync(backend, CancellationToken.None);
 
         var result = await Cli.RunAsync(["run", "x", "--backend", backend, "--", "latchkey-test-no-such-command"]);
 
@@ -163,7 +163,7 @@ public sealed class RunCommandTests
     {
         using var scratch = new Scratch();
         var backend = Cli.NewMemoryBackend();
-        await using var provider = await LockProvider.ConnectAsync(backend);
+        await using var provider = await Connections.OpenAsync(backend, CancellationToken.None);
         using var interrupt = new CancellationTokenSource();
 
         // The child would run 30 s; the interrupt must end it long before.

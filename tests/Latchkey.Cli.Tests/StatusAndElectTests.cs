@@ -8,7 +8,7 @@ public sealed class StatusAndElectTests
     public async Task Status_ShowsTheHolderAndItsToken()
     {
         var backend = Cli.NewMemoryBackend();
-        await using var provider = await LockProvider.ConnectAsync(backend);
+        await using var provider = await Connections.OpenAsync(backend, CancellationToken.None);
         await using var handle = await provider.CreateLock("shown").AcquireAsync();
 
         var result = await Cli.RunAsync(["status", "shown", "--backend", backend]);
@@ -22,7 +22,7 @@ public sealed class StatusAndElectTests
     public async Task Status_Json_ListsHoldersAndWaiters()
     {
         var backend = Cli.NewMemoryBackend();
-        await using var provider = await LockProvider.ConnectAsync(backend);
+        await using var provider = await Connections.OpenAsync(backend, CancellationToken.None);
         await using var handle = await provider.CreateLock("queued").AcquireAsync();
         using var stopWaiting = new CancellationTokenSource();
         var waiter = provider.CreateLock("queued").AcquireAsync(cancellationToken: stopWaiting.Token).AsTask();
@@ -53,7 +53,7 @@ public sealed class StatusAndElectTests
     {
         using var scratch = new Scratch();
         var backend = Cli.NewMemoryBackend();
-        await using var provider = await LockProvider.ConnectAsync(backend);
+        await using var provider = await Connections.OpenAsync(backend, CancellationToken.None);
 
         var result = await Cli.RunAsync(["elect", "scheduler", "--value", "node-a", "--backend", backend, "--", "sh", "-c",
             $"printf '%s %s' \"$LATCHKEY_FENCING_TOKEN\" \"$LATCHKEY_LEADER_VALUE\" > '{scratch.File("env")}'; exit 3"]);
