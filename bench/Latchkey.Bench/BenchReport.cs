@@ -19,6 +19,7 @@ public static class BenchReport
             $"{summary.Contenders} contenders, {summary.Locks} lock(s), {summary.Processes} process(es), hold {Ms(summary.HoldMilliseconds)}, think {Ms(summary.ThinkMilliseconds)}, {summary.DurationSeconds:0.##} s"));
         table.AddRow("cycles/s (acquire+release)", $"[bold]{summary.CyclesPerSecond.ToString("N0", CultureInfo.InvariantCulture)}[/]");
         table.AddRow("cycles", summary.Cycles.ToString("N0", CultureInfo.InvariantCulture));
+        table.AddRow("cycles per CPU second", summary.CyclesPerCpuSecond.ToString("N0", CultureInfo.InvariantCulture));
         table.AddRow("acquire p50 / p99", $"{Us(summary.AcquireP50Microseconds)} / {Us(summary.AcquireP99Microseconds)}");
         table.AddRow("hand-off p50 / p99", summary.Handoffs == 0
             ? "[grey]no hand-offs (no waiter was ever handed the lock)[/]"
@@ -39,18 +40,27 @@ public static class BenchReport
         var multiplot = new Multiplot();
         multiplot.AddPlots(2);
 
+        // Latencies span microseconds to hundreds of milliseconds: bin them on a log scale.
         var latency = multiplot.GetPlot(0);
-        var top = Math.Max(1, Math.Max(summary.AcquireHistogram.Percentile(99.5), summary.HandoffHistogram.Percentile(99.5))) / 1000.0;
+        var low = Math.Max(0.05, Math.Min(FirstValue(summary.AcquireHistogram), FirstValue(summary.HandoffHistogram)) / 1000.0);
+        var high = Math.Max(low * 10, Math.Max(summary.AcquireHistogram.Max, summary.HandoffHistogram.Max) / 1000.0);
         const int Bins = 60;
-        var width = top / Bins;
-        AddHistogram(latency, summary.AcquireHistogram, width, Bins, "acquire", Colors.SteelBlue.WithAlpha(0.6));
+        var (logLow, logHigh) = (Math.Log10(low), Math.Log10(high) + 1e-9);
+        var width = (logHigh - logLow) / Bins;
+        AddHistogram(latency, summary.AcquireHistogram, logLow, width, Bins, "acquire", Colors.SteelBlue.WithAlpha(0.6));
         if (summary.HandoffHistogram.Count > 0)
         {
-            AddHistogram(latency, summary.HandoffHistogram, width, Bins, "hand-off", Colors.OrangeRed.WithAlpha(0.6));
+            AddHistogram(latency, summary.HandoffHistogram, logLow, width, Bins, "hand-off", Colors.OrangeRed.WithAlpha(0.6));
         }
 
+        latency.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+            LabelFormatter = x => Us(Math.Pow(10, x)),
+        };
         latency.Title($"latency, {summary.Backend}: {summary.Contenders} contenders, {summary.Locks} lock(s), {summary.Processes} process(es)");
-        latency.XLabel("µs (values above the last bin are counted in it)");
+        latency.XLabel("latency (log scale)");
         latency.YLabel("count");
         latency.ShowLegend();
 
@@ -59,20 +69,21 @@ public static class BenchReport
         fairness.Add.Bars(positions, [.. summary.CyclesPerContender.Select(c => (double)c)]);
         fairness.Title($"cycles per contender (Jain's index {summary.JainFairness:0.000})");
         fairness.XLabel("contender");
+        fairness.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         fairness.YLabel("cycles");
         multiplot.SavePng(path, 1000, 900);
     }
 
-    private static void AddHistogram(Plot plot, LatencyHistogram histogram, double width, int bins, string label, ScottPlot.Color color)
+    private static void AddHistogram(Plot plot, LatencyHistogram histogram, double logLow, double width, int bins, string label, ScottPlot.Color color)
     {
         var counts = new double[bins];
         foreach (var (low, high, count) in histogram.Buckets())
         {
-            var mid = (low + high) / 2.0 / 1000.0;
-            counts[Math.Min(bins - 1, (int)(mid / width))] += count;
+            var mid = Math.Max(1e-3, (low + high) / 2.0 / 1000.0);
+            counts[Math.Clamp((int)((Math.Log10(mid) - logLow) / width), 0, bins - 1)] += count;
         }
 
-        var positions = Enumerable.Range(0, bins).Select(i => (i + 0.5) * width).ToArray();
+        var positions = Enumerable.Range(0, bins).Select(i => logLow + ((i + 0.5) * width)).ToArray();
         var bars = plot.Add.Bars(positions, counts);
         bars.LegendText = label;
         bars.Color = color;
@@ -82,6 +93,9 @@ public static class BenchReport
             bar.LineWidth = 0;
         }
     }
+
+    private static double FirstValue(LatencyHistogram histogram) =>
+        histogram.Buckets().Select(b => (double)b.Low).DefaultIfEmpty(double.MaxValue).First();
 
     private static string Us(double microseconds) => microseconds >= 1000
         ? (microseconds / 1000).ToString("0.00", CultureInfo.InvariantCulture) + " ms"

@@ -65,6 +65,8 @@ public static class BenchRunner
             using var delay = new PreciseDelay();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
+            using var self = Process.GetCurrentProcess();
+            var cpuBefore = self.TotalProcessorTime;
             var runs = contenders.Select(c => Task.Run(() => c.RunAsync(clock, options, board, delay, stop.Token), CancellationToken.None)).ToList();
             var all = Task.WhenAll(runs);
 
@@ -94,7 +96,6 @@ public static class BenchRunner
                 handoff.Add(c.Handoff);
             }
 
-            using var self = Process.GetCurrentProcess();
             self.Refresh();
             return new ProcessResult
             {
@@ -105,6 +106,7 @@ public static class BenchRunner
                 HandoffMax = handoff.Max,
                 AllCycles = contenders.Sum(c => c.AllCycles),
                 AllocatedBytes = allocated,
+                CpuSeconds = (self.TotalProcessorTime - cpuBefore).TotalSeconds,
                 PeakManagedBytes = peakManaged,
                 PeakWorkingSetBytes = self.PeakWorkingSet64,
             };

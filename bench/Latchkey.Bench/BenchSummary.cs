@@ -40,6 +40,12 @@ public sealed record BenchSummary
     /// <summary>Cycles per second, all contenders together.</summary>
     public required double CyclesPerSecond { get; init; }
 
+    /// <summary>
+    /// All cycles (warm-up included) per second of CPU time the processes used: on a shared machine,
+    /// what the backend costs, whatever share of the cores the run got.
+    /// </summary>
+    public required double CyclesPerCpuSecond { get; init; }
+
     /// <summary>Median time from asking for a lock to holding it.</summary>
     public required double AcquireP50Microseconds { get; init; }
 
@@ -115,6 +121,7 @@ public sealed record BenchSummary
             ThinkMilliseconds = options.Think.TotalMilliseconds,
             Cycles = total,
             CyclesPerSecond = total / options.Duration.TotalSeconds,
+            CyclesPerCpuSecond = results.Sum(r => r.AllCycles) / Math.Max(1e-9, results.Sum(r => r.CpuSeconds)),
             AcquireP50Microseconds = acquire.Percentile(50) / 1000.0,
             AcquireP99Microseconds = acquire.Percentile(99) / 1000.0,
             LongestWaitMilliseconds = acquire.Max / 1_000_000.0,

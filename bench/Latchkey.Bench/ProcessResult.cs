@@ -24,6 +24,9 @@ public sealed record ProcessResult
     /// <summary>Bytes allocated by the process during the run.</summary>
     public required long AllocatedBytes { get; init; }
 
+    /// <summary>CPU time the process used from the start of the warm-up to the end, in seconds.</summary>
+    public double CpuSeconds { get; init; }
+
     /// <summary>The largest managed heap seen during the run.</summary>
     public required long PeakManagedBytes { get; init; }
 

@@ -45,6 +45,25 @@ public sealed class DemoAndBenchTests
     }
 
     [Fact]
+    public async Task Bench_SpreadOverProcessesOnFile_MeasuresHandoffsBetweenProcesses()
+    {
+        using var scratch = new Scratch();
+        var json = scratch.File("bench.json");
+
+        var result = await Cli.RunAsync(["bench", "--backend", "file://" + scratch.File("locks"), "--contenders", "2", "--processes", "2",
+            "--duration", "500ms", "--warmup", "200ms", "--hold", "200us", "--think", "200us", "--json", json]).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var summary = BenchSummary.FromJson(await File.ReadAllTextAsync(json))!;
+        Assert.Equal(2, summary.Processes);
+        Assert.Equal(2, summary.CyclesPerContender.Length);
+        Assert.All(summary.CyclesPerContender, c => Assert.True(c > 0, "every worker process ran cycles"));
+
+        // One contender per process: every hand-off went from one process to the other.
+        Assert.True(summary.Handoffs > 0, result.ToString());
+    }
+
+    [Fact]
     public async Task Bench_WithBadOptions_IsAUsageError()
     {
         var result = await Cli.RunAsync(["bench", "--backend", "memory://", "--contenders", "2", "--locks", "5"]);
