@@ -90,10 +90,20 @@ internal sealed class EtcdLockLease : LockLease
         }
     }
 
-    /// <summary>Starts watching our key for deletion, from just after <paramref name="seenAtRevision"/>, at which it existed.</summary>
+    /// <summary>
+    /// Starts watching our key for deletion. The watch starts now (synced: a watch from a past revision
+    /// would join etcd's slow catch-up group); if the store moved on since <paramref name="seenAtRevision"/>,
+    /// at which our key existed, one read in the background covers the gap.
+    /// </summary>
     public void WatchOwnKey(long seenAtRevision)
     {
-        _ownWatch ??= _backend.Watches.Watch(Key, ByteString.Empty, seenAtRevision + 1, deletesOnly: true, OnOwnKeyEvent, awaitable: false);
+        _ownWatch ??= _backend.Watches.Watch(Key, ByteString.Empty, 0, deletesOnly: true, OnOwnKeyEvent, awaitable: false, onCreated: createdAt =>
+        {
+            if (createdAt != seenAtRevision)
+            {
+                _ = VerifyOwnKeyAsync(rewatch: false);
+            }
+        });
     }
 
     /// <summary>
@@ -156,6 +166,9 @@ internal sealed class EtcdLockLease : LockLease
             // Nothing left to release.
         }
     }
+
+    /// <summary>Ends an acquisition that wrote nothing.</summary>
+    public void Abandon() => Volatile.Write(ref _state, Ended);
 
     /// <summary>Leaves the queue after a failed, cancelled or unsuccessful acquire. Never throws: a delete that fails is retried in the background.</summary>
     public async ValueTask WithdrawAsync()
@@ -220,7 +233,7 @@ internal sealed class EtcdLockLease : LockLease
         if (events is null)
         {
             // The server dropped the watch (its start revision was compacted): look at the key itself.
-            _ = VerifyOwnKeyAsync();
+            _ = VerifyOwnKeyAsync(rewatch: true);
             return;
         }
 
@@ -233,16 +246,16 @@ internal sealed class EtcdLockLease : LockLease
         }
     }
 
-    private async Task VerifyOwnKeyAsync()
+    private async Task VerifyOwnKeyAsync(bool rewatch)
     {
         try
         {
-            var response = await _backend.Client.RangeAsync(new RangeRequest { Key = Key, KeysOnly = true }, CancellationToken.None).ConfigureAwait(false);
+            var response = await _backend.Client.BackgroundRangeAsync(new RangeRequest { Key = Key, KeysOnly = true }).ConfigureAwait(false);
             if (response.Kvs.Count == 0 || response.Kvs[0].CreateRevision != CreateRevision)
             {
                 MarkOwnKeyGone();
             }
-            else if (Volatile.Read(ref _state) != Ended)
+            else if (rewatch && Volatile.Read(ref _state) != Ended)
             {
                 _ownWatch = null;
                 WatchOwnKey(response.Header.Revision);

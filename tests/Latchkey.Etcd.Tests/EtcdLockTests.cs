@@ -45,7 +45,25 @@ public sealed class EtcdLockTests : IAsyncLifetime
         }
 
         Assert.Equal(2 * cycles, client.RequestCount - before);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{cycles} cycles: {client.RequestCount - before} requests, {client.BackgroundRequestCount} background checks in all");
         Assert.Equal(1, EtcdProbe.BackendOf(provider).Leases.GrantCount);
+    }
+
+    [Fact]
+    public async Task TryAcquire_OfATakenLock_IsOneRequestAndWritesNothing()
+    {
+        var holder = Provider();
+        var other = Provider();
+        await using var held = await holder.CreateLock("try").AcquireAsync(Patience, Ct);
+        await (await other.CreateLock("warm").AcquireAsync(Patience, Ct)).ReleaseAsync();
+        var client = EtcdProbe.BackendOf(other).Client;
+        var before = client.RequestCount;
+
+        Assert.Null(await other.CreateLock("try").TryAcquireAsync(cancellationToken: Ct));
+
+        // One transaction whose compare failed; a put-then-withdraw would have been two.
+        Assert.Equal(1, client.RequestCount - before);
+        Assert.Equal(held.FencingToken, Assert.Single(await _probe.ListAsync(_prefix)).CreateRevision);
     }
 
     [Fact]
@@ -167,6 +185,25 @@ public sealed class EtcdLockTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Partition_Healed_TheProviderAcquiresAgainWithANewLeaseAndANewerToken()
+    {
+        const int ttl = 2;
+        await using var proxy = new Fault.Tests.LoopbackProxy(Fault.Tests.LoopbackProxy.ParseHostPort(_probe.HostPort));
+        var provider = Provider(ttl, proxy.Address);
+        var backend = EtcdProbe.BackendOf(provider);
+        var held = await provider.CreateLock("heal").AcquireAsync(Patience, Ct);
+        proxy.Blackhole();
+        await WhenCancelled("Lost while cut off", held.Lost);
+        proxy.Heal();
+        await held.ReleaseAsync().AsTask().ContinueWith(_ => { }, TaskScheduler.Default); // may fail: nothing to free
+
+        await using var again = await provider.CreateLock("heal").AcquireAsync(Patience, Ct);
+        Assert.True(again.FencingToken > held.FencingToken, $"{again.FencingToken} after {held.FencingToken}");
+        Assert.Equal(2, backend.Leases.GrantCount);
+        Assert.False(again.Lost.IsCancellationRequested);
+    }
+
+    [Fact]
     public async Task TwoHundredWaiters_AreWokenOneAtATime_InArrivalOrder()
     {
         const int count = 200;
@@ -195,8 +232,9 @@ public sealed class EtcdLockTests : IAsyncLifetime
         await held.ReleaseAsync();
         await Task.WhenAll(tasks).WaitAsync(Patience * 2, Ct);
 
-        Assert.Equal(count, backend.WaiterWakeups - before);
-        Assert.Equal(queued, order);
+        var wakeups = backend.WaiterWakeups - before;
+        Assert.True(wakeups == count, $"{count} releases woke waiters {wakeups} times; herd-free means once each.");
+        Assert.True(queued.SequenceEqual(order), "Waiters were not served in the order they queued.");
         Assert.Empty(await _probe.ListAsync(_prefix));
     }
 

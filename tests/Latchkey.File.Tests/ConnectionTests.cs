@@ -89,4 +89,21 @@ public sealed class ConnectionTests : FileTests
         Assert.Null(await second.CreateElection("d").GetLeaderAsync(Ct));
         Assert.Empty((await second.GetStatusAsync(LockKind.Lock, "e", Ct)).Waiters);
     }
+
+    [Fact]
+    public async Task ManyProvidersInOneProcess_AllConnect_AndStillWakeOnRelease()
+    {
+        // The kernel allows a user 128 inotify instances; providers must share one.
+        var providers = Enumerable.Range(0, 200).Select(_ => NewProvider()).ToList();
+        foreach (var provider in providers)
+        {
+            await provider.ConnectAsync(Ct);
+        }
+
+        var held = await providers[0].CreateLock("busy").AcquireAsync(cancellationToken: Ct);
+        var waiting = providers[^1].CreateLock("busy").AcquireAsync(cancellationToken: Ct).AsTask();
+        await providers[100].DisposeAsync();
+        await held.ReleaseAsync();
+        await using var handle = await Within(waiting, "the acquire after the release");
+    }
 }

@@ -9,6 +9,7 @@
 //   cycles URI NAME SECONDS HOLD_US THINK_US   acquire/release in a loop (at least once); print "REQUESTED_TS ACQUIRED_TS RELEASED_TS" per
 //                                        cycle (Stopwatch ticks: CLOCK_MONOTONIC, comparable across processes).
 //   uncontended URI N                    time N acquire+release cycles of one lock; print median and p99 in µs.
+//   memory URI N                         hold N different locks; print managed bytes per held lock.
 //   handoff URI PROCESSES SECONDS HOLD_US THINK_US   run PROCESSES `cycles` children on one lock and print
 //                                        hand-off latency: a release to the acquire of another process
 //                                        that was already waiting when the release began.
@@ -123,6 +124,28 @@ switch (args[0])
 
             Array.Sort(samples);
             Console.WriteLine(FormattableString.Invariant($"uncontended acquire+release over {n} cycles: median {samples[n / 2]:F1} µs, p99 {samples[n * 99 / 100]:F1} µs"));
+            return 0;
+        }
+
+    case "memory":
+        {
+            var n = int.Parse(args[2], CultureInfo.InvariantCulture);
+            var locks = Enumerable.Range(0, n).Select(i => provider.CreateLock($"memory-{Environment.ProcessId}-{i}")).ToList();
+            await (await provider.CreateLock("warm-up").AcquireAsync()).ReleaseAsync();
+            var before = GC.GetTotalMemory(forceFullCollection: true);
+            var handles = new List<ILockHandle>(n);
+            foreach (var theLock in locks)
+            {
+                handles.Add(await theLock.AcquireAsync());
+            }
+
+            var after = GC.GetTotalMemory(forceFullCollection: true);
+            Console.WriteLine(FormattableString.Invariant($"{n} held locks: {(after - before) / (double)n:F0} managed bytes each (lock objects created beforehand)"));
+            foreach (var handle in handles)
+            {
+                await handle.ReleaseAsync();
+            }
+
             return 0;
         }
 

@@ -27,7 +27,7 @@ public sealed class RedisLockTests : IAsyncLifetime
     [Fact]
     public async Task Lease_WhenRenewalStopsPastTtl_FiresLostBeforeAnotherHolderGetsIt()
     {
-        var options = new LockOptions { Ttl = TimeSpan.FromMilliseconds(600) };
+        var options = new LockOptions { Ttl = TimeSpan.FromMilliseconds(1500) };
         var paused = Connect();
         var held = await paused.CreateLock("paused", options).AcquireAsync(cancellationToken: Cancel);
         var lostAt = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -140,8 +140,9 @@ internal sealed class RedisServerProcess : IAsyncDisposable
             var reply = Encoding.ASCII.GetString(buffer, 0, read);
             return reply.StartsWith("+PONG", StringComparison.Ordinal) || reply.StartsWith("-NOAUTH", StringComparison.Ordinal);
         }
-        catch (SocketException)
+        catch (Exception ex) when (ex is SocketException or IOException)
         {
+            // A server still starting may accept and then reset the connection.
             return false;
         }
     }

@@ -199,6 +199,61 @@ public sealed class CodecTests
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(3));
     }
 
+    [Fact]
+    public async Task MalformedFrame_AfterTheHandshake_FailsPendingRequestsAndThenTheSession_NeverHangs()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var serve = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptSocketAsync(TestContext.Current.CancellationToken);
+            listener.Stop(); // Reconnects find nothing: the session must end by the client's own clock.
+            await ReadFrameAsync(socket);
+            var response = new JuteWriter();
+            var frame = response.BeginFrame();
+            response.WriteInt(0);
+            response.WriteInt(2000);
+            response.WriteLong(0x77);
+            response.WriteBuffer(new byte[16]);
+            response.WriteBool(false);
+            response.EndFrame(frame);
+            await socket.SendAsync(response.WrittenMemory, TestContext.Current.CancellationToken);
+            await ReadFrameAsync(socket);
+            await socket.SendAsync(Hex("FFFFFFFF 00"), TestContext.Current.CancellationToken);
+        }, TestContext.Current.CancellationToken);
+
+        var options = new ZooKeeperClientOptions { Hosts = [("127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port)], ConnectTimeout = TimeSpan.FromSeconds(1), SessionTimeout = TimeSpan.FromSeconds(2) };
+        await using var client = await ZooKeeperClient.ConnectAsync(options, TestContext.Current.CancellationToken);
+        Assert.Equal(0x77, client.SessionId);
+        var ex = await Assert.ThrowsAsync<ZooKeeperConnectionLossException>(() => client.ExistsAsync("/x", cancellationToken: TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.IsType<ZooKeeperProtocolException>(ex.InnerException);
+        await serve;
+
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = client.SessionEnded.Register(ended.SetResult);
+        await ended.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.Equal(ZooKeeperSessionState.Expired, client.State);
+        Assert.False(client.SessionEndConfirmed);
+        await Assert.ThrowsAsync<ZooKeeperSessionExpiredException>(() => client.ExistsAsync("/x", cancellationToken: TestContext.Current.CancellationToken));
+    }
+
+    private static async Task ReadFrameAsync(Socket socket)
+    {
+        var length = new byte[4];
+        await ReceiveExactlyAsync(socket, length);
+        await ReceiveExactlyAsync(socket, new byte[System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(length)]);
+    }
+
+    private static async Task ReceiveExactlyAsync(Socket socket, byte[] buffer)
+    {
+        for (var read = 0; read < buffer.Length;)
+        {
+            var n = await socket.ReceiveAsync(buffer.AsMemory(read), TestContext.Current.CancellationToken);
+            Assert.True(n > 0, "The client closed the connection early.");
+            read += n;
+        }
+    }
+
     private static async Task ServeOnceAsync(TcpListener listener, byte[] reply, bool closeAfter)
     {
         try

@@ -231,6 +231,36 @@ public sealed class ZooKeeperLockTests
     }
 
     [Fact]
+    public async Task PortThatIsNotZooKeeper_IsBackendUnavailableWithinTheConnectTimeout()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var serve = Task.Run(async () =>
+        {
+            // Answer every connection as an HTTP server would, until the test ends.
+            try
+            {
+                while (true)
+                {
+                    using var socket = await listener.AcceptSocketAsync(Ct);
+                    await socket.SendAsync("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"u8.ToArray(), Ct);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or System.Net.Sockets.SocketException or ObjectDisposedException)
+            {
+            }
+        }, Ct);
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        await using var provider = LockProvider.Connect($"zk://127.0.0.1:{port}?connectTimeout=2s");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<LockBackendUnavailableException>(async () => await provider.CreateLock(UniqueName()).TryAcquireAsync(cancellationToken: Ct));
+        Assert.Contains("not a ZooKeeper server", ex.Message, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(6), $"Failing took {clock.Elapsed}.");
+        listener.Stop();
+        await serve;
+    }
+
+    [Fact]
     public async Task Chroot_KeepsLocksApart()
     {
         await using var raw = await ZooKeeperServer.ConnectAsync();
@@ -318,6 +348,32 @@ public sealed class ZooKeeperLockTests
         Assert.Equal(leader.FencingToken, info.Term);
         await leader.ProclaimAsync("beta", Ct);
         Assert.Equal("beta", (await b.CreateElection(name).GetLeaderAsync(Ct))!.Value);
+    }
+
+    [Fact]
+    public async Task OneConnection_HoldsTenThousandLocks()
+    {
+        const int count = 10_000;
+        await using var provider = Connect();
+        await using var other = Connect();
+        var prefix = UniqueName() + "-";
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var handles = new ILockHandle[count];
+        for (var batch = 0; batch < count; batch += 1000)
+        {
+            var tasks = Enumerable.Range(batch, 1000).Select(i => provider.CreateLock(prefix + i).AcquireAsync(Patience, Ct).AsTask()).ToList();
+            var got = await Task.WhenAll(tasks).WaitAsync(Patience, Ct);
+            got.CopyTo(handles, batch);
+        }
+
+        var acquired = clock.Elapsed;
+        Assert.Equal(count, handles.Select(h => h.FencingToken).Distinct().Count());
+        Assert.Null(await other.CreateLock(prefix + "4321").TryAcquireAsync(cancellationToken: Ct));
+        Assert.All(handles, h => Assert.False(h.Lost.IsCancellationRequested));
+        await Task.WhenAll(handles.Select(h => h.ReleaseAsync().AsTask())).WaitAsync(Patience, Ct);
+        await using var after = await other.CreateLock(prefix + "4321").TryAcquireAsync(cancellationToken: Ct);
+        Assert.NotNull(after);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{count} locks acquired in {acquired.TotalSeconds:F1} s, released in {(clock.Elapsed - acquired).TotalSeconds:F1} s");
     }
 
     private static void AssertPending(Task task) => Assert.False(task.IsCompleted, "The waiter should still be waiting.");

@@ -18,6 +18,7 @@ internal sealed class EtcdClient : IDisposable
     private readonly SemaphoreSlim _authGate = new(1, 1);
     private int _current;
     private long _rpcs;
+    private long _backgroundRpcs;
 
     public EtcdClient(EtcdSettings settings, ILogger logger)
     {
@@ -26,8 +27,11 @@ internal sealed class EtcdClient : IDisposable
         _endpoints = settings.Endpoints.Select(e => new EtcdEndpoint(e, settings)).ToArray();
     }
 
-    /// <summary>Unary requests and stream openings sent so far (for tests and the bench: round trips per cycle).</summary>
+    /// <summary>Unary requests and stream openings sent so far on behalf of callers (for tests and the bench: round trips per cycle).</summary>
     public long RequestCount => Interlocked.Read(ref _rpcs);
+
+    /// <summary>Checks sent in the background, off any caller's path (a held key's existence after its watch started late).</summary>
+    public long BackgroundRequestCount => Interlocked.Read(ref _backgroundRpcs);
 
     public EtcdSettings Settings => _settings;
 
@@ -38,6 +42,10 @@ internal sealed class EtcdClient : IDisposable
 
     public Task<RangeResponse> RangeAsync(RangeRequest request, CancellationToken cancellationToken) =>
         CallAsync("a range read", (e, o) => e.Kv.RangeAsync(request, o), cancellationToken);
+
+    /// <summary>A range read that no caller waits for, counted apart in <see cref="BackgroundRequestCount"/>.</summary>
+    public Task<RangeResponse> BackgroundRangeAsync(RangeRequest request) =>
+        CallAsync("a range read", (e, o) => e.Kv.RangeAsync(request, o), CancellationToken.None, background: true);
 
     public Task<DeleteRangeResponse> DeleteAsync(DeleteRangeRequest request, CancellationToken cancellationToken) =>
         CallAsync("a delete", (e, o) => e.Kv.DeleteRangeAsync(request, o), cancellationToken);
@@ -103,7 +111,7 @@ internal sealed class EtcdClient : IDisposable
         return new LockBackendUnavailableException($"etcd at {Describe} could not complete {what}: {exception.StatusCode} {detail}{hint}", exception);
     }
 
-    private async Task<T> CallAsync<T>(string what, Func<EtcdEndpoint, CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancellationToken)
+    private async Task<T> CallAsync<T>(string what, Func<EtcdEndpoint, CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancellationToken, bool background = false)
     {
         RpcException? last = null;
         var authRetried = false;
@@ -115,7 +123,7 @@ internal sealed class EtcdClient : IDisposable
             {
                 await EnsureAuthenticatedAsync(endpoint, cancellationToken).ConfigureAwait(false);
                 var options = new CallOptions(Headers(endpoint), DateTime.UtcNow + _settings.RequestTimeout, cancellationToken);
-                Interlocked.Increment(ref _rpcs);
+                Interlocked.Increment(ref background ? ref _backgroundRpcs : ref _rpcs);
                 return await call(endpoint, options).ResponseAsync.ConfigureAwait(false);
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.Unauthenticated && endpoint.Token is not null && !authRetried)

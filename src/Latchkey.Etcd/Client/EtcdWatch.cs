@@ -12,10 +12,12 @@ namespace Latchkey.Etcd.Client;
 internal sealed class EtcdWatch
 {
     private readonly TaskCompletionSource<long>? _created;
+    private Action<long>? _onCreated;
     private long _nextRevision;
 
-    public EtcdWatch(long id, ByteString key, ByteString rangeEnd, long startRevision, bool deletesOnly, Action<EtcdWatch, RepeatedField<Event>?> handler, bool awaitable)
+    public EtcdWatch(long id, ByteString key, ByteString rangeEnd, long startRevision, bool deletesOnly, Action<EtcdWatch, RepeatedField<Event>?> handler, bool awaitable, Action<long>? onCreated)
     {
+        _onCreated = onCreated;
         _created = awaitable ? new(TaskCreationOptions.RunContinuationsAsynchronously) : null;
         Id = id;
         Key = key;
@@ -65,6 +67,9 @@ internal sealed class EtcdWatch
         }
 
         _created?.TrySetResult(revision);
+
+        // Only the first creation: after a reconnect the watch resumes from where it was, with no gap.
+        Interlocked.Exchange(ref _onCreated, null)?.Invoke(revision);
     }
 
     public void OnEvents(RepeatedField<Event> events)

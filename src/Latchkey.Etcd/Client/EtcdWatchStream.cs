@@ -35,9 +35,9 @@ internal sealed class EtcdWatchStream : IAsyncDisposable
 
     /// <summary>Watches [key, rangeEnd) from <paramref name="startRevision"/> (0: from now, a synced watch).</summary>
     /// <remarks>With <paramref name="awaitable"/> false, <see cref="EtcdWatch.Created"/> is not tracked (a held key's watch: nobody waits for it).</remarks>
-    public EtcdWatch Watch(ByteString key, ByteString rangeEnd, long startRevision, bool deletesOnly, Action<EtcdWatch, RepeatedField<Event>?> handler, bool awaitable = true)
+    public EtcdWatch Watch(ByteString key, ByteString rangeEnd, long startRevision, bool deletesOnly, Action<EtcdWatch, RepeatedField<Event>?> handler, bool awaitable = true, Action<long>? onCreated = null)
     {
-        var watch = new EtcdWatch(Interlocked.Increment(ref _nextId), key, rangeEnd, startRevision, deletesOnly, handler, awaitable);
+        var watch = new EtcdWatch(Interlocked.Increment(ref _nextId), key, rangeEnd, startRevision, deletesOnly, handler, awaitable, onCreated);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);

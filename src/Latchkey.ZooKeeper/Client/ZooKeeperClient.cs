@@ -551,37 +551,47 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     private void Activate(ZooKeeperConnection connection, long sentAt)
     {
         var session = connection.Session;
-        TaskCompletionSource<ZooKeeperConnection> connected;
+        TaskCompletionSource<ZooKeeperConnection>? connected = null;
         lock (_gate)
         {
-            if (_ended.IsCancellationRequested || _closing)
+            if (!_ended.IsCancellationRequested && !_closing)
             {
-                connection.Fail(new ObjectDisposedException(nameof(ZooKeeperClient)), EndedException());
-                return;
+                connected = Publish(connection, session, sentAt);
             }
+        }
 
-            Volatile.Write(ref _sessionId, session.SessionId);
-            _password = session.Password;
-            Volatile.Write(ref _timeoutMs, session.TimeoutMs);
-            InterlockedMax(ref _lastConfirmedSend, sentAt);
-
-            // Re-register every watch before any queued request can use the connection, so no event is missed.
-            var (data, exist, child) = _watches.Paths();
-            if (data.Count + exist.Count + child.Count > 0)
-            {
-                SendSetWatches(connection, data, exist, child);
-            }
-
-            _connection = connection;
-            _state = ZooKeeperSessionState.Connected;
-            connected = _connected;
-            _lossTimer ??= _time.CreateTimer(static s => ((ZooKeeperClient)s!).OnLossTimer(), this, LossDeadline() - _time.GetElapsedTime(0, _time.GetTimestamp()), Timeout.InfiniteTimeSpan);
+        if (connected is null)
+        {
+            // Ended or closing meanwhile (failed outside the gate: Fail calls back into OnConnectionFailed).
+            connection.Fail(new ObjectDisposedException(nameof(ZooKeeperClient)), EndedException());
+            return;
         }
 
         var timeout = TimeSpan.FromMilliseconds(session.TimeoutMs);
         connection.Start(timeout / 3, timeout * 2 / 3);
         connected.TrySetResult(connection);
         _events.Writer.TryWrite(new EventItem(null, null, ZooKeeperSessionState.Connected));
+    }
+
+    // Called under the gate.
+    private TaskCompletionSource<ZooKeeperConnection> Publish(ZooKeeperConnection connection, ConnectResponse session, long sentAt)
+    {
+        Volatile.Write(ref _sessionId, session.SessionId);
+        _password = session.Password;
+        Volatile.Write(ref _timeoutMs, session.TimeoutMs);
+        InterlockedMax(ref _lastConfirmedSend, sentAt);
+
+        // Re-register every watch before any queued request can use the connection, so no event is missed.
+        var (data, exist, child) = _watches.Paths();
+        if (data.Count + exist.Count + child.Count > 0)
+        {
+            SendSetWatches(connection, data, exist, child);
+        }
+
+        _connection = connection;
+        _state = ZooKeeperSessionState.Connected;
+        _lossTimer ??= _time.CreateTimer(static s => ((ZooKeeperClient)s!).OnLossTimer(), this, LossDeadline() - _time.GetElapsedTime(0, _time.GetTimestamp()), Timeout.InfiniteTimeSpan);
+        return _connected;
     }
 
     private void SendSetWatches(ZooKeeperConnection connection, List<string> data, List<string> exist, List<string> child)

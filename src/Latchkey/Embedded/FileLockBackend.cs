@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Latchkey.Backend;
+using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 
 namespace Latchkey.Embedded;
@@ -28,7 +29,7 @@ internal sealed class FileLockBackend(string root, LockProviderOptions options) 
     private readonly ConcurrentDictionary<FileLockLease, byte> _held = new();
     private readonly CancellationTokenSource _disposed = new();
     private readonly Lock _startLock = new();
-    private FileLockWatcher? _watcher;
+    private readonly List<FileLockWatcher.Subscription> _subscriptions = [];
     private volatile bool _started;
 
     public override LockProviderCapabilities Capabilities => FileCapabilities;
@@ -94,7 +95,12 @@ internal sealed class FileLockBackend(string root, LockProviderOptions options) 
 
         lock (_startLock)
         {
-            _watcher?.Dispose();
+            foreach (var subscription in _subscriptions)
+            {
+                subscription.Dispose();
+            }
+
+            _subscriptions.Clear();
         }
     }
 
@@ -130,7 +136,8 @@ internal sealed class FileLockBackend(string root, LockProviderOptions options) 
             new FileLockState(arg.Backend, key.Kind, arg.Name, Path.Combine(arg.Backend.Root, FileLockPaths.KindFolder(key.Kind)), key.BaseName), (Backend: this, Name: name));
     }
 
-    private void OnFileEvent(LockKind kind, string fileName, uint mask)
+    /// <summary>Called on the watcher thread for an event in one of our folders. Must not throw.</summary>
+    internal void OnFileEvent(LockKind kind, string fileName, uint mask)
     {
         var dot = fileName.LastIndexOf('.');
         if (dot > 0 && _states.TryGetValue((kind, fileName[..dot]), out var state))
@@ -139,7 +146,8 @@ internal sealed class FileLockBackend(string root, LockProviderOptions options) 
         }
     }
 
-    private void OnOverflow()
+    /// <summary>The kernel dropped events: everyone re-checks.</summary>
+    internal void OnOverflow()
     {
         foreach (var state in _states.Values)
         {
@@ -164,14 +172,30 @@ internal sealed class FileLockBackend(string root, LockProviderOptions options) 
 
             var folders = FileLockPaths.Kinds.Select(k => (k, Path.Combine(root, FileLockPaths.KindFolder(k)))).ToList();
             CreateFolders(folders.Select(f => f.Item2));
-            try
+            var watcher = FileLockWatcher.Shared;
+            if (watcher is null)
             {
-                _watcher = new FileLockWatcher(folders, OnFileEvent);
-                _watcher.Overflowed += OnOverflow;
+                options.LoggerFactory.CreateLogger<FileLockBackend>().LogWarning(FileLockWatcher.StartError, "No inotify for file://{Root}: waiters fall back to a back-off of up to 32 ms.", root);
             }
-            catch (IOException ex)
+            else
             {
-                throw new LockBackendUnavailableException($"Cannot watch file://{root}: {ex.Message}", ex);
+                try
+                {
+                    foreach (var (kind, folder) in folders)
+                    {
+                        _subscriptions.Add(watcher.Subscribe(folder, kind, this));
+                    }
+                }
+                catch (IOException ex)
+                {
+                    foreach (var subscription in _subscriptions)
+                    {
+                        subscription.Dispose();
+                    }
+
+                    _subscriptions.Clear();
+                    throw new LockBackendUnavailableException($"Cannot watch file://{root}: {ex.Message}", ex);
+                }
             }
 
             _started = true;
