@@ -111,6 +111,8 @@ public sealed class RedisMeasurementTests
         {
             // First come, first served: every contender gets its turns (non-fair mode may starve one; it is reported above).
             Assert.All(cycles, c => Assert.True(c > 0, "A contender never got the fair lock."));
+            // A contender descheduled while it thinks re-queues behind the others and misses a round, so allow a few.
+            Assert.True(cycles.Min() >= cycles.Max() * 0.9, $"Turns per contender are uneven: {string.Join('/', cycles)}.");
         }
     }
 
