@@ -20,7 +20,9 @@ internal sealed class PendingRequest<T>(ReplyDecoder<T> decoder) : PendingReques
             _completion.TrySetException(new ZooKeeperConnectionLossException("Connection to ZooKeeper failed: malformed reply.", ex));
             throw;
         }
-        catch (ZooKeeperException ex)
+#pragma warning disable CA1031 // Whatever the decoder throws (an error reply, or a bug) belongs to this request, not to the read loop.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             _completion.TrySetException(ex);
             return;

@@ -524,9 +524,10 @@ public sealed class ZooKeeperClient : IAsyncDisposable
                 End(ZooKeeperSessionState.AuthFailed, ex);
                 return;
             }
-            catch (Exception ex) when (IsConnectFailure(ex))
+#pragma warning disable CA1031 // Whatever one attempt hits, try the next host; the loss timer ends the session if none answers in time.
+            catch (Exception)
+#pragma warning restore CA1031
             {
-                // Try the next host; the loss timer ends the session if none answers in time.
             }
 
             if (++attempts % _options.Hosts.Count == 0)
