@@ -129,6 +129,15 @@ public static class BenchRunner
 
     private static async Task<ProcessResult[]> RunInWorkersAsync(BenchOptions options, IProgress<double>? progress, CancellationToken cancellationToken)
     {
+        await using (var probe = await Connections.OpenAsync(options.Backend, cancellationToken))
+        {
+            if (!probe.Capabilities.CrossProcess)
+            {
+                throw new ArgumentException(
+                    $"--processes {options.Processes} needs a backend shared between processes; {probe.Capabilities.Backend}:// serves one process, so the workers would not contend.");
+            }
+        }
+
         var boardPath = Path.Combine(Path.GetTempPath(), $"latchkey-bench-{options.RunId}.board");
         using var board = ReleaseBoard.Shared(boardPath, options.Locks, create: true);
         var workers = new List<BenchWorkerProcess>();

@@ -1,3 +1,4 @@
+using Latchkey;
 using Latchkey.Bench;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -17,7 +18,14 @@ app.Configure(config =>
     config.SetExceptionHandler((ex, _) =>
     {
         AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-        return 70;
+
+        // The CLI's exit codes: 64 for usage errors, 69 for an unreachable backend, 70 otherwise.
+        return ex switch
+        {
+            CommandAppException or FormatException or ArgumentException => 64,
+            LockBackendUnavailableException => 69,
+            _ => 70,
+        };
     });
 });
 return await app.RunAsync(args, stop.Token);

@@ -27,7 +27,7 @@ internal sealed class ElectCommand(CliConsoles consoles) : AsyncCommand<ElectSet
         }
         catch (TimeoutException)
         {
-            consoles.Error.MarkupLineInterpolated($"[yellow]latchkey:[/] not elected in '{settings.Name}' within {settings.Timeout}.");
+            consoles.Error.MarkupLineInterpolated($"[yellow]latchkey:[/] not elected in '{settings.Name}' within {BenchRunner.FormatDuration(settings.Timeout!.Value)}.");
             return ExitCodes.Busy;
         }
 

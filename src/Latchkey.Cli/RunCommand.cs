@@ -29,7 +29,7 @@ internal sealed class RunCommand(CliConsoles consoles) : AsyncCommand<RunSetting
             }
             else
             {
-                consoles.Error.MarkupLineInterpolated($"[yellow]latchkey:[/] lock '{settings.Name}' was not acquired within {settings.Timeout}.");
+                consoles.Error.MarkupLineInterpolated($"[yellow]latchkey:[/] lock '{settings.Name}' was not acquired within {BenchRunner.FormatDuration(settings.Timeout!.Value)}.");
             }
 
             return ExitCodes.Busy;

@@ -64,6 +64,15 @@ public sealed class DemoAndBenchTests
     }
 
     [Fact]
+    public async Task Bench_SpreadOverProcessesOnAnInProcessBackend_IsAUsageError()
+    {
+        var result = await Cli.RunAsync(["bench", "--backend", "memory://", "--contenders", "2", "--processes", "2", "--duration", "100ms"]);
+
+        Assert.Equal(64, result.ExitCode);
+        Assert.Contains("serves one process", result.Error);
+    }
+
+    [Fact]
     public async Task Bench_WithBadOptions_IsAUsageError()
     {
         var result = await Cli.RunAsync(["bench", "--backend", "memory://", "--contenders", "2", "--locks", "5"]);
