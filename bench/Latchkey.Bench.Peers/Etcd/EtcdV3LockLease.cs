@@ -1,0 +1,15 @@
+using Google.Protobuf;
+using Latchkey.Backend;
+using V3Lock = Latchkey.Bench.Peers.Protocol.V3Lock;
+
+namespace Latchkey.Bench.Peers.Etcd;
+
+internal sealed class EtcdV3LockLease(PeerEtcdSession session, V3Lock.Lock.LockClient locks, ByteString key, long token) : LockLease
+{
+    public override long FencingToken => token;
+
+    public override CancellationToken Lost => session.Lost;
+
+    public override async ValueTask ReleaseAsync() =>
+        await session.CallAsync(() => locks.UnlockAsync(new V3Lock.UnlockRequest { Key = key }).ResponseAsync).ConfigureAwait(false);
+}
