@@ -24,4 +24,4 @@ if [ -z "$connect" ]; then
   connect="${LATCHKEY_ZK:-zk://127.0.0.1:2181}"
   connect="${connect#*://}"
 fi
-exec java -Dcurator.jar="$(basename "$(readlink -f "$j/curator-recipes.jar")")" -Xms64m -cp "$out:$cp" CuratorMutexBench -connect "$connect" "$@"
+exec java -Dcurator.jar="$(cd "$j" && ls curator-recipes-*.jar | head -1)" -Xms64m -cp "$out:$cp" CuratorMutexBench -connect "$connect" "$@"
