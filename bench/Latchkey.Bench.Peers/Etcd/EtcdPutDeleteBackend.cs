@@ -33,7 +33,7 @@ internal sealed class EtcdPutDeleteBackend : LockBackend
         PeerAddress.RequireExclusiveLock(request, PeerSchemes.EtcdPutDelete);
         var lease = await _session.GetLeaseAsync(cancellationToken).ConfigureAwait(false);
         var key = ByteString.CopyFrom($"{KeyPrefix}{request.EscapedName}/{_instance}/{Interlocked.Increment(ref _acquisitions)}", Encoding.UTF8);
-        var response = await _session.CallAsync(() => _session.Kv.PutAsync(new PutRequest { Key = key, Lease = lease }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        var response = await _session.CallAsync(() => _session.Kv.PutAsync(new PutRequest { Key = key, Lease = lease }, cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
         return new EtcdPutDeleteLease(_session, key, response.Header.Revision);
     }
 

@@ -12,5 +12,5 @@ internal sealed class EtcdPutDeleteLease(PeerEtcdSession session, ByteString key
     public override CancellationToken Lost => session.Lost;
 
     public override async ValueTask ReleaseAsync() =>
-        await session.CallAsync(() => session.Kv.DeleteRangeAsync(new DeleteRangeRequest { Key = key }).ResponseAsync).ConfigureAwait(false);
+        await session.CallAsync(() => session.Kv.DeleteRangeAsync(new DeleteRangeRequest { Key = key }).ResponseAsync, CancellationToken.None).ConfigureAwait(false);
 }

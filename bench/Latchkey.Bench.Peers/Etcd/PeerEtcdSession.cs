@@ -53,7 +53,7 @@ internal sealed class PeerEtcdSession : IAsyncDisposable
             if (_leaseId == 0)
             {
                 var ttlSeconds = Math.Max(1, (long)_ttl.TotalSeconds);
-                var response = await CallAsync(() => new Lease.LeaseClient(_channel).LeaseGrantAsync(new LeaseGrantRequest { TTL = ttlSeconds }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+                var response = await CallAsync(() => new Lease.LeaseClient(_channel).LeaseGrantAsync(new LeaseGrantRequest { TTL = ttlSeconds }, cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
                 if (!string.IsNullOrEmpty(response.Error))
                 {
                     throw new LockBackendUnavailableException($"etcd at {Describe} refused a {ttlSeconds}s lease: {response.Error}");
@@ -71,12 +71,19 @@ internal sealed class PeerEtcdSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs one unary call, turning an unreachable server into <see cref="LockBackendUnavailableException"/>.</summary>
-    public async Task<T> CallAsync<T>(Func<Task<T>> call)
+    /// <summary>
+    /// Runs one unary call, turning an unreachable server into <see cref="LockBackendUnavailableException"/> and a
+    /// call cancelled by <paramref name="cancellationToken"/> into <see cref="OperationCanceledException"/>, as the SPI asks.
+    /// </summary>
+    public async Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {
         try
         {
             return await call().ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException($"A request to etcd at {Describe} was cancelled.", ex, cancellationToken);
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal)
         {
