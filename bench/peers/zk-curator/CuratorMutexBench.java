@@ -28,7 +28,14 @@ public final class CuratorMutexBench {
         String connect = "127.0.0.1:2181";
         int contenders = 8, locks = 1;
         double holdMs = 1, thinkMs = 2, durationS = 5, warmupS = 0.5;
+        boolean shared = false;
         for (int i = 0; i < args.length; i += 2) {
+            if (args[i].equals("-shared")) {
+                // One client (one ZooKeeper session) for every contender, like `latchkey bench --shared-provider`.
+                shared = true;
+                i--;
+                continue;
+            }
             String v = args[i + 1];
             switch (args[i]) {
                 case "-connect" -> connect = v;
@@ -38,7 +45,7 @@ public final class CuratorMutexBench {
                 case "-think" -> thinkMs = Double.parseDouble(v);
                 case "-duration" -> durationS = Double.parseDouble(v);
                 case "-warmup" -> warmupS = Double.parseDouble(v);
-                default -> throw new IllegalArgumentException("unknown flag " + args[i] + "; know -connect -contenders -locks -hold MS -think MS -duration S -warmup S");
+                default -> throw new IllegalArgumentException("unknown flag " + args[i] + "; know -shared -connect -contenders -locks -hold MS -think MS -duration S -warmup S");
             }
         }
 
@@ -48,6 +55,10 @@ public final class CuratorMutexBench {
         Arrays.fill(owner, -1);
         CuratorFramework[] clients = new CuratorFramework[contenders];
         for (int i = 0; i < contenders; i++) {
+            if (shared && i > 0) {
+                clients[i] = clients[0];
+                continue;
+            }
             clients[i] = CuratorFrameworkFactory.newClient(connect, 30_000, 5_000, new RetryOneTime(100));
             clients[i].start();
             if (!clients[i].blockUntilConnected(10, TimeUnit.SECONDS)) {
@@ -109,8 +120,10 @@ public final class CuratorMutexBench {
         for (Thread t : threads) {
             t.join();
         }
-        for (CuratorFramework c : clients) {
-            c.close();
+        for (int i = 0; i < contenders; i++) {
+            if (!shared || i == 0) {
+                clients[i].close();
+            }
         }
 
         long total = 0;
@@ -130,11 +143,11 @@ public final class CuratorMutexBench {
         long longest = acquire.isEmpty() ? 0 : acquire.get(acquire.size() - 1);
         System.out.println(String.format(Locale.ROOT,
             "{\n  \"backend\": \"Apache Curator InterProcessMutex (Debian libcurator-recipes-java %s)\",\n"
-            + "  \"contenders\": %d,\n  \"locks\": %d,\n  \"durationSeconds\": %s,\n  \"holdMilliseconds\": %s,\n  \"thinkMilliseconds\": %s,\n"
+            + "  \"sharedClient\": %s,\n  \"contenders\": %d,\n  \"locks\": %d,\n  \"durationSeconds\": %s,\n  \"holdMilliseconds\": %s,\n  \"thinkMilliseconds\": %s,\n"
             + "  \"cycles\": %d,\n  \"cyclesPerSecond\": %.1f,\n  \"acquireP50Microseconds\": %.1f,\n  \"acquireP99Microseconds\": %.1f,\n"
             + "  \"longestWaitMilliseconds\": %.3f,\n  \"handoffs\": %d,\n  \"handoffP50Microseconds\": %.1f,\n  \"handoffP99Microseconds\": %.1f,\n"
             + "  \"jainFairness\": %.4f,\n  \"cyclesPerContender\": [%s]\n}",
-            System.getProperty("curator.jar", "?"), contenders, lockCount, durationS, holdMs, thinkMs,
+            System.getProperty("curator.jar", "?"), shared, contenders, lockCount, durationS, holdMs, thinkMs,
             total, total / durationS, percentileMicros(acquire, 50), percentileMicros(acquire, 99), longest / 1e6,
             handoffs.size(), percentileMicros(handoffs, 50), percentileMicros(handoffs, 99), jain, per));
     }

@@ -3,7 +3,7 @@
 # libcurator-recipes-java (Curator 5.4, ZooKeeper 3.8 client) and the Java ZooKeeper brings (OpenJDK 17).
 # Prints one JSON object.
 #   bench/peers/zk-curator/run.sh [HOST:PORT] [-contenders 8 -locks 1 -hold 1 -think 2 -duration 5 -warmup 0.5]
-# (hold and think in milliseconds, duration and warm-up in seconds). HOST:PORT defaults to $LATCHKEY_ZK
+# -shared: one client (one session) for all contenders. (hold and think in milliseconds, duration and warm-up in seconds). HOST:PORT defaults to $LATCHKEY_ZK
 # (zk://host:port) without its scheme, else 127.0.0.1:2181.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
