@@ -35,9 +35,10 @@ type contenderResult struct {
 	handoffs []time.Duration
 }
 
-func percentile(values []time.Duration, p float64) float64 {
+// percentile returns the p-th percentile in microseconds, or nil (JSON null) when there are no values.
+func percentile(values []time.Duration, p float64) interface{} {
 	if len(values) == 0 {
-		return math.NaN()
+		return nil
 	}
 	sort.Slice(values, func(i, j int) bool { return values[i] < values[j] })
 	index := int(math.Ceil(p/100*float64(len(values)))) - 1
