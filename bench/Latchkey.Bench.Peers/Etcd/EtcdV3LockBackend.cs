@@ -68,5 +68,12 @@ internal sealed class EtcdV3LockBackend : LockBackend
     public override IAsyncEnumerable<LockStatus> WatchStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken) =>
         throw PeerAddress.NoStatus(PeerSchemes.EtcdV3Lock);
 
-    public override ValueTask DisposeAsync() => _session.DisposeAsync();
+    public override async ValueTask DisposeAsync()
+    {
+        await _session.DisposeAsync().ConfigureAwait(false);
+        foreach (var gate in _localGates.Values)
+        {
+            gate.Dispose();
+        }
+    }
 }
