@@ -144,20 +144,21 @@ public final class CuratorMutexBench {
         System.out.println(String.format(Locale.ROOT,
             "{\n  \"backend\": \"Apache Curator InterProcessMutex (Debian libcurator-recipes-java %s)\",\n"
             + "  \"sharedClient\": %s,\n  \"contenders\": %d,\n  \"locks\": %d,\n  \"durationSeconds\": %s,\n  \"holdMilliseconds\": %s,\n  \"thinkMilliseconds\": %s,\n"
-            + "  \"cycles\": %d,\n  \"cyclesPerSecond\": %.1f,\n  \"acquireP50Microseconds\": %.1f,\n  \"acquireP99Microseconds\": %.1f,\n"
-            + "  \"longestWaitMilliseconds\": %.3f,\n  \"handoffs\": %d,\n  \"handoffP50Microseconds\": %.1f,\n  \"handoffP99Microseconds\": %.1f,\n"
+            + "  \"cycles\": %d,\n  \"cyclesPerSecond\": %.1f,\n  \"acquireP50Microseconds\": %s,\n  \"acquireP99Microseconds\": %s,\n"
+            + "  \"longestWaitMilliseconds\": %.3f,\n  \"handoffs\": %d,\n  \"handoffP50Microseconds\": %s,\n  \"handoffP99Microseconds\": %s,\n"
             + "  \"jainFairness\": %.4f,\n  \"cyclesPerContender\": [%s]\n}",
             System.getProperty("curator.jar", "?"), shared, contenders, lockCount, durationS, holdMs, thinkMs,
             total, total / durationS, percentileMicros(acquire, 50), percentileMicros(acquire, 99), longest / 1e6,
             handoffs.size(), percentileMicros(handoffs, 50), percentileMicros(handoffs, 99), jain, per));
     }
 
-    private static double percentileMicros(List<Long> sorted, double p) {
+    // A JSON number, or null when there are no values (JSON has no NaN).
+    private static String percentileMicros(List<Long> sorted, double p) {
         if (sorted.isEmpty()) {
-            return Double.NaN;
+            return "null";
         }
         int index = Math.max(0, (int) Math.ceil(p / 100 * sorted.size()) - 1);
-        return sorted.get(index) / 1000.0;
+        return String.format(Locale.ROOT, "%.1f", sorted.get(index) / 1000.0);
     }
 
     private static void sleepNanos(long nanos) throws InterruptedException {
