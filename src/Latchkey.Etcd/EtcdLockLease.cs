@@ -167,6 +167,9 @@ internal sealed class EtcdLockLease : LockLease
         }
     }
 
+    /// <summary>Ends an acquisition that wrote nothing.</summary>
+    public void Abandon() => Volatile.Write(ref _state, Ended);
+
     /// <summary>Leaves the queue after a failed, cancelled or unsuccessful acquire. Never throws: a delete that fails is retried in the background.</summary>
     public async ValueTask WithdrawAsync()
     {

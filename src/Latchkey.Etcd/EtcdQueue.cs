@@ -39,7 +39,12 @@ internal static class EtcdQueue
         var waited = false;
         try
         {
-            var view = await EnterAsync(backend, lease, abort.Token).ConfigureAwait(false);
+            if (await EnterAsync(backend, lease, abort.Token).ConfigureAwait(false) is not { } view)
+            {
+                lease.Abandon(); // a try-acquire found it taken and wrote nothing
+                return null;
+            }
+
             while (true)
             {
                 var step = Decide(backend, request, view);
@@ -79,10 +84,40 @@ internal static class EtcdQueue
         }
     }
 
-    /// <summary>The first attempt: if our key does not exist, create it with our lease and read the newest blockers.</summary>
-    private static async ValueTask<QueueView> EnterAsync(EtcdLockBackend backend, EtcdLockLease lease, CancellationToken cancellationToken)
+    /// <summary>
+    /// The first attempt: if our key does not exist, create it with our lease and read the newest blockers.
+    /// A try-acquire of an exclusive lock or a read lock writes its key only if there is no blocker at all
+    /// (a compare over the blockers' range), so one that finds the lock taken writes nothing: <see langword="null"/>.
+    /// </summary>
+    private static async ValueTask<QueueView?> EnterAsync(EtcdLockBackend backend, EtcdLockLease lease, CancellationToken cancellationToken)
     {
         var blockers = backend.Keys.BlockersPrefix(lease.Request);
+        if (!lease.Request.Wait && PermitsOf(lease.Request) == 1)
+        {
+            var attempt = new TxnRequest
+            {
+                Compare = { EtcdRequests.NoKeyIn(blockers) },
+                Success = { new RequestOp { RequestPut = new PutRequest { Key = lease.Key, Value = lease.Value, Lease = lease.Session.Id } } },
+                Failure = { new RequestOp { RequestRange = new RangeRequest { Key = lease.Key, KeysOnly = true } } },
+            };
+            var reply = await backend.Client.TxnAsync(attempt, cancellationToken).ConfigureAwait(false);
+            if (reply.Succeeded)
+            {
+                lease.CreateRevision = reply.Header.Revision;
+                return new QueueView(reply.Header.Revision, [], false);
+            }
+
+            var ours = reply.Responses[0].ResponseRange.Kvs;
+            if (ours.Count == 0)
+            {
+                return null;
+            }
+
+            // A retry whose first attempt went through: our key is among the blockers. Read where it stands.
+            lease.CreateRevision = ours[0].CreateRevision;
+            return await RecheckAsync(backend, lease, cancellationToken).ConfigureAwait(false);
+        }
+
         var oursAmongThem = lease.Key.Span.StartsWith(blockers.Span);
         var txn = new TxnRequest
         {
@@ -171,15 +206,13 @@ internal static class EtcdQueue
     private static async ValueTask<QueueView> WaitAsync(EtcdLockBackend backend, EtcdLockLease lease, QueueStep step, QueueView view, CancellationToken cancellationToken)
     {
         var wake = lease.NewWake();
-        var woken = 0; // one wake-up per wait, whether the event or the re-read below saw the change first
         var watch = backend.Watches.Watch(step.WatchKey, step.WatchEnd, 0, step.DeletesOnly, (_, events) =>
         {
-            if (events is not null && Interlocked.Exchange(ref woken, 1) == 0)
+            // Count a wake-up once per wait, whether the event or the re-read below finds the change first.
+            if (wake.TrySetResult(events is not null && events.Any(e => e.Type == Event.Types.EventType.Delete && e.Kv.Key == step.WatchKey)) && events is not null)
             {
                 backend.CountWakeUp();
             }
-
-            wake.TrySetResult(events is not null && events.Any(e => e.Type == Event.Types.EventType.Delete && e.Kv.Key == step.WatchKey));
         });
 
         try
@@ -191,7 +224,7 @@ internal static class EtcdQueue
                 if (Decide(backend, lease.Request, fresh) != step)
                 {
                     // The watched key changed before the watch started: this read stands in for its event.
-                    if (Interlocked.Exchange(ref woken, 1) == 0)
+                    if (wake.TrySetResult(false))
                     {
                         backend.CountWakeUp();
                     }

@@ -29,6 +29,16 @@ internal static class EtcdRequests
         Success = { new RequestOp { RequestPut = new PutRequest { Key = key, Value = value, Lease = lease } } },
     };
 
+    /// <summary>True when no key starts with <paramref name="prefix"/> (etcd compares an empty range as 0).</summary>
+    public static Compare NoKeyIn(ByteString prefix) => new()
+    {
+        Key = prefix,
+        RangeEnd = EtcdKeyspace.RangeEnd(prefix),
+        Target = Compare.Types.CompareTarget.Create,
+        Result = Compare.Types.CompareResult.Equal,
+        CreateRevision = 0,
+    };
+
     public static Compare CreateRevisionIs(ByteString key, long createRevision) => new()
     {
         Key = key,

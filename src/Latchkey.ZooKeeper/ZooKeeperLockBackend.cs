@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Latchkey.Backend;
 using Latchkey.ZooKeeper.Client;
+using Microsoft.Extensions.Logging;
 
 namespace Latchkey.ZooKeeper;
 
@@ -37,16 +38,18 @@ internal sealed class ZooKeeperLockBackend : LockBackend
 
     private readonly ZooKeeperClientOptions _options;
     private readonly string _display;
+    private readonly ILogger _logger;
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly ConcurrentDictionary<ZooKeeperLockLease, byte> _held = new();
     private ZooKeeperClient? _client;
     private int _disposed;
     private long _wakeups;
 
-    public ZooKeeperLockBackend(ZooKeeperClientOptions options, string display)
+    public ZooKeeperLockBackend(ZooKeeperClientOptions options, string display, ILogger logger)
     {
         _options = options;
         _display = display;
+        _logger = logger;
     }
 
     public override LockProviderCapabilities Capabilities => ZooKeeperCapabilities;
@@ -500,6 +503,25 @@ internal sealed class ZooKeeperLockBackend : LockBackend
         }
     }
 
+    private void LogState(ZooKeeperClient client, ZooKeeperSessionState state)
+    {
+        switch (state)
+        {
+            case ZooKeeperSessionState.Disconnected:
+                _logger.LogWarning("ZooKeeper session 0x{SessionId:x} disconnected; reconnecting within its {Timeout} ms", client.SessionId, client.SessionTimeout.TotalMilliseconds);
+                break;
+            case ZooKeeperSessionState.Connected:
+                _logger.LogInformation("ZooKeeper session 0x{SessionId:x} connected to {Server}", client.SessionId, client.ConnectedServer);
+                break;
+            case ZooKeeperSessionState.Expired or ZooKeeperSessionState.AuthFailed:
+                _logger.LogError("ZooKeeper session 0x{SessionId:x} is over ({State}); its locks are lost and the next acquire opens a new session", client.SessionId, state);
+                break;
+            default:
+                _logger.LogDebug("ZooKeeper session 0x{SessionId:x}: {State}", client.SessionId, state);
+                break;
+        }
+    }
+
     private async ValueTask<ZooKeeperClient> GetClientAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -555,6 +577,8 @@ internal sealed class ZooKeeperLockBackend : LockBackend
             throw new LockBackendUnavailableException($"Cannot connect to ZooKeeper at {_display}: {ex.Message}", ex);
         }
 
+        client.StateChanged += (_, state) => LogState(client, state);
+        _logger.LogInformation("ZooKeeper session 0x{SessionId:x} opened on {Server} ({Timeout} ms)", client.SessionId, client.ConnectedServer, client.SessionTimeout.TotalMilliseconds);
         if (_options.Chroot is { } chroot)
         {
             ZooKeeperStat? root;

@@ -50,6 +50,23 @@ public sealed class EtcdLockTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TryAcquire_OfATakenLock_IsOneRequestAndWritesNothing()
+    {
+        var holder = Provider();
+        var other = Provider();
+        await using var held = await holder.CreateLock("try").AcquireAsync(Patience, Ct);
+        await (await other.CreateLock("warm").AcquireAsync(Patience, Ct)).ReleaseAsync();
+        var client = EtcdProbe.BackendOf(other).Client;
+        var before = client.RequestCount;
+
+        Assert.Null(await other.CreateLock("try").TryAcquireAsync(cancellationToken: Ct));
+
+        // One transaction whose compare failed; a put-then-withdraw would have been two.
+        Assert.Equal(1, client.RequestCount - before);
+        Assert.Equal(held.FencingToken, Assert.Single(await _probe.ListAsync(_prefix)).CreateRevision);
+    }
+
+    [Fact]
     public async Task FencingToken_IsTheCreateRevisionOfTheHoldersKey()
     {
         var provider = Provider();
@@ -215,8 +232,9 @@ public sealed class EtcdLockTests : IAsyncLifetime
         await held.ReleaseAsync();
         await Task.WhenAll(tasks).WaitAsync(Patience * 2, Ct);
 
-        Assert.Equal(count, backend.WaiterWakeups - before);
-        Assert.Equal(queued, order);
+        var wakeups = backend.WaiterWakeups - before;
+        Assert.True(wakeups == count, $"{count} releases woke waiters {wakeups} times; herd-free means once each.");
+        Assert.True(queued.SequenceEqual(order), "Waiters were not served in the order they queued.");
         Assert.Empty(await _probe.ListAsync(_prefix));
     }
 
