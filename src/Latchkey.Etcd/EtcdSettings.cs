@@ -46,6 +46,10 @@ internal sealed record EtcdSettings
     /// <summary>How long before the lease could expire a holder is told it lost the lock.</summary>
     public TimeSpan LossMargin => TimeSpan.FromTicks(Math.Max(Ttl.Ticks / 10, TimeSpan.FromMilliseconds(500).Ticks));
 
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"{(UseTls ? "etcds" : "etcd")}://{(UserName is null ? string.Empty : UserName + ":***@")}{string.Join(",", Endpoints.Select(e => e.Authority))}/{Prefix}?ttl={Ttl.TotalSeconds}s";
+
     /// <summary>Parses the connection string's parameters.</summary>
     /// <exception cref="FormatException">A parameter is malformed, unknown or out of range.</exception>
     public static EtcdSettings Parse(LockConnectionString connectionString)

@@ -255,6 +255,40 @@ internal sealed partial class RedisLockBackend : LockBackend
 
     private async Task<AttemptResult> AttemptAsync(AcquireArgs a, bool wait)
     {
+        try
+        {
+            return await AttemptCoreAsync(a, wait).ConfigureAwait(false);
+        }
+        catch (LockBackendUnavailableException)
+        {
+            // The reply may be lost although a server granted: take back whatever this acquisition may hold
+            // (best effort; otherwise the record expires with its TTL).
+            await AbandonAsync(a).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task AbandonAsync(AcquireArgs a)
+    {
+        var keys = a.Mode == 'k' ? Enumerable.Range(0, a.Permits).Select(a.Keys.ForSlot) : [a.Keys];
+        foreach (var node in _nodes)
+        {
+            foreach (var k in keys)
+            {
+                try
+                {
+                    await node.EvaluateAsync(RedisScripts.Release, k.ForRelease, [a.Mode.ToString(), a.OwnerId + ":", k.Channel.ToString(), WakePrefix]).ConfigureAwait(false);
+                }
+                catch (LockBackendUnavailableException ex)
+                {
+                    _logger.LogDebug(ex, "Could not take back a failed acquire on {Node}.", node.Endpoint);
+                }
+            }
+        }
+    }
+
+    private async Task<AttemptResult> AttemptCoreAsync(AcquireArgs a, bool wait)
+    {
         RedisValue[] values =
         [
             a.Mode.ToString(), a.OwnerId, a.TtlMs, a.Permits, a.Fair ? 1 : 0, wait ? 1 : 0, a.Member, WakePrefix,

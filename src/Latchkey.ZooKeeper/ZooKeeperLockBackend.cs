@@ -135,7 +135,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
             {
                 if (cancellationToken.IsCancellationRequested)
                 {
-                    ForgetWatcher(client, ParentPath(kind, escapedName), watcher, status);
+                    await ForgetWatcherAsync(client, ParentPath(kind, escapedName), watcher, status).ConfigureAwait(false);
                 }
             }
         }
@@ -264,7 +264,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                         var at = fresh.FindIndex(e => e.Name == name);
                         if (at < 0 || ZooKeeperQueueDecision.For(fresh, at, request.Access, request.Permits) != decision)
                         {
-                            client.RemoveWatcher(parent, watcher);
+                            await client.RemoveWatcherAsync(parent, watcher, CancellationToken.None).ConfigureAwait(false);
                             children = listing.Children;
                             continue;
                         }
@@ -278,7 +278,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                             if (request.Permits > 1 && predecessor.Stat.Version > 0)
                             {
                                 // The semaphore waiter ahead of us was already promoted: look again.
-                                client.RemoveWatcher(watched, watcher);
+                                await client.RemoveWatcherAsync(watched, watcher, CancellationToken.None).ConfigureAwait(false);
                                 continue;
                             }
                         }
@@ -294,7 +294,8 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                     }
                     catch (OperationCanceledException)
                     {
-                        client.RemoveWatcher(watched, watcher);
+                        // No stray watch: drop the server's watch on the predecessor too, unless another waiter of ours needs it.
+                        await client.RemoveWatcherAsync(watched, watcher, CancellationToken.None).ConfigureAwait(false);
                         throw;
                     }
 
@@ -494,12 +495,12 @@ internal sealed class ZooKeeperLockBackend : LockBackend
         return new LockStatus(kind, name, holders, waiters);
     }
 
-    private static void ForgetWatcher(ZooKeeperClient client, string parent, Action<WatchedEvent> watcher, LockStatus status)
+    private static async Task ForgetWatcherAsync(ZooKeeperClient client, string parent, Action<WatchedEvent> watcher, LockStatus status)
     {
-        client.RemoveWatcher(parent, watcher);
+        await client.RemoveWatcherAsync(parent, watcher, CancellationToken.None).ConfigureAwait(false);
         foreach (var holder in status.Holders)
         {
-            client.RemoveWatcher($"{parent}/{holder.Id}", watcher);
+            await client.RemoveWatcherAsync($"{parent}/{holder.Id}", watcher, CancellationToken.None).ConfigureAwait(false);
         }
     }
 

@@ -107,7 +107,13 @@ public sealed class RedisMeasurementTests
         var p99 = handOffs[(int)(handOffs.Count * 0.99)];
         Report(string.Create(CultureInfo.InvariantCulture, $"hand-off fair={fair}: {cycles.Sum()} cycles in 3 s, {handOffs.Count} hand-offs, p50 {p50:F2} ms, p99 {p99:F2} ms, longest wait {longestWaits.Max():F1} ms, cycles per contender {string.Join('/', cycles)}"));
         Assert.True(p50 < 20, $"Hand-off p50 {p50:F2} ms: waiters are not woken by the release.");
-        Assert.All(cycles, c => Assert.True(c > 0, "A contender never got the lock."));
+        if (fair)
+        {
+            // First come, first served: every contender gets its turns (non-fair mode may starve one; it is reported above).
+            Assert.All(cycles, c => Assert.True(c > 0, "A contender never got the fair lock."));
+            // A contender descheduled while it thinks re-queues behind the others and misses a round, so allow a few.
+            Assert.True(cycles.Min() >= cycles.Max() * 0.9, $"Turns per contender are uneven: {string.Join('/', cycles)}.");
+        }
     }
 
     [Fact]

@@ -52,9 +52,12 @@ public sealed class ZooKeeperLockTests
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var waiting = waiter.CreateLock(name).AcquireAsync(cancellationToken: cancel.Token).AsTask();
         await WaitUntilAsync(async () => (await ChildrenAsync(raw, LockKind.Lock, name)).Count == 2, "the waiter to queue");
+        var removalsBefore = Backend(waiter).CurrentClient!.ServerWatchRemovals;
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
         Assert.Single(await ChildrenAsync(raw, LockKind.Lock, name));
+        Assert.Equal(removalsBefore + 1, Backend(waiter).CurrentClient!.ServerWatchRemovals); // No stray watch on the holder's node.
+        Assert.Equal(0, Backend(waiter).CurrentClient!.WatchCount);
 
         var timedOut = await waiter.CreateLock(name).TryAcquireAsync(TimeSpan.FromMilliseconds(200), Ct);
         Assert.Null(timedOut);
