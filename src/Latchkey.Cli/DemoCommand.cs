@@ -135,9 +135,12 @@ internal sealed class DemoCommand(CliConsoles consoles) : AsyncCommand<DemoSetti
                 victimProcess.Kill();
                 var next = await ShowUntilAsync(events.Reader, e => e.Kind == DemoEventKind.Acquired, cancellationToken);
                 var after = Stopwatch.GetElapsedTime(killedAt, next.Timestamp);
+                var why = provider.Capabilities.Leases
+                    ? "the dead holder's lease expired: this backend frees a crashed holder's lock after its TTL"
+                    : "the OS released the dead holder's lock; no TTL was waited out";
                 _out.MarkupLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"          [bold]→ the lock passed to {Who(next.Worker)} {after.TotalMilliseconds:0.0} ms after the kill[/] [grey](the OS released the dead holder's lock; no TTL was waited out)[/]"));
+                    $"          [bold]→ the lock passed to {Who(next.Worker)} {after.TotalMilliseconds:0.0} ms after the kill[/] [grey]({why})[/]"));
             }
 
             var all = Task.WhenAll(runs);

@@ -19,6 +19,13 @@ internal sealed class Scratch : IDisposable
                 created.TrySetResult();
             }
         };
+        watcher.Renamed += (_, e) =>
+        {
+            if (e.Name == name)
+            {
+                created.TrySetResult();
+            }
+        };
         if (!System.IO.File.Exists(File(name)))
         {
             await created.Task.WaitAsync(limit);
