@@ -52,6 +52,7 @@ public sealed class ZooKeeperLockTests
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var waiting = waiter.CreateLock(name).AcquireAsync(cancellationToken: cancel.Token).AsTask();
         await WaitUntilAsync(async () => (await ChildrenAsync(raw, LockKind.Lock, name)).Count == 2, "the waiter to queue");
+        await WaitUntilAsync(() => Task.FromResult(Backend(waiter).CurrentClient!.WatchCount == 1), "the waiter to watch its predecessor");
         var removalsBefore = Backend(waiter).CurrentClient!.ServerWatchRemovals;
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
