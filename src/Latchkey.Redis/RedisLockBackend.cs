@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using Latchkey.Backend;
 using Latchkey.Redis.Protocol;
 using Microsoft.Extensions.Logging;
@@ -14,7 +13,7 @@ namespace Latchkey.Redis;
 /// first. Waiters sleep on a pub/sub message (or, in fair mode, a wake-up addressed to the queue's head)
 /// with a fallback timer at the holder's remaining TTL: no polling.
 /// </summary>
-internal sealed class RedisLockBackend : LockBackend
+internal sealed partial class RedisLockBackend : LockBackend
 {
     private readonly RedisLockSettings _settings;
     private readonly TimeProvider _time;
@@ -224,41 +223,6 @@ internal sealed class RedisLockBackend : LockBackend
         return lease;
     }
 
-    public override async ValueTask<LockStatus> GetStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken) =>
-        (await ReadStatusAsync(kind, name, new LockKeys(_settings.Prefix, kind, escapedName)).ConfigureAwait(false)).Status;
-
-    public override async IAsyncEnumerable<LockStatus> WatchStatusAsync(LockKind kind, string name, string escapedName, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var keys = new LockKeys(_settings.Prefix, kind, escapedName);
-        var pulse = new Pulse();
-        var listeners = new List<IDisposable>();
-        try
-        {
-            await ListenAsync(keys.Channel, _ => pulse.Fire(), listeners).ConfigureAwait(false);
-            while (true)
-            {
-                var next = pulse.Next;
-                var (status, expiresInMs) = await ReadStatusAsync(kind, name, keys).ConfigureAwait(false);
-                yield return status;
-
-                // A holder that dies sends no message: look again when its lease would run out.
-                using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                var delay = expiresInMs is { } ms ? Task.Delay(TimeSpan.FromMilliseconds(ms + 1), _time, timer.Token) : Task.Delay(Timeout.Infinite, timer.Token);
-                var woken = await Task.WhenAny(next, delay).ConfigureAwait(false);
-                await timer.CancelAsync().ConfigureAwait(false);
-                await woken.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-        }
-        finally
-        {
-            foreach (var listener in listeners)
-            {
-                listener.Dispose();
-            }
-        }
-    }
-
     public override async ValueTask DisposeAsync()
     {
         if (_disposed.IsCancellationRequested)
@@ -287,130 +251,43 @@ internal sealed class RedisLockBackend : LockBackend
         }
     }
 
-    internal async ValueTask ReleaseAsync(RedisLockLease lease, bool mustConfirm)
-    {
-        if (lease.RenewalEntry is { } entry)
-        {
-            Renewal.Remove(entry);
-        }
-
-        _held.TryRemove(lease, out _);
-        var values = new RedisValue[] { lease.Mode.ToString(), RedisValue.Null, lease.Keys.Channel.ToString(), WakePrefix };
-        var outcomes = await Task.WhenAll(_nodes.Select(async (node, i) =>
-        {
-            if (lease.Holders[i] is not { } holder)
-            {
-                return (Exception?)null;
-            }
-
-            try
-            {
-                var perNode = (RedisValue[])values.Clone();
-                perNode[1] = holder;
-                await node.EvaluateAsync(RedisScripts.Release, lease.Keys.ForRelease, perNode).ConfigureAwait(false);
-                return null;
-            }
-            catch (LockBackendUnavailableException ex)
-            {
-                return ex;
-            }
-        })).ConfigureAwait(false);
-
-        var failures = outcomes.Where(e => e is not null).ToList();
-        if (mustConfirm && failures.Count > _nodes.Length - _quorum)
-        {
-            throw new LockBackendUnavailableException("The release could not be confirmed; the lock frees itself when its TTL runs out.", failures[0]!);
-        }
-    }
-
-    internal async Task<RenewOutcome> RenewAsync(RedisLockLease lease)
-    {
-        var ttl = (long)lease.Ttl.TotalMilliseconds;
-        var pending = _nodes.Select(async (node, i) =>
-        {
-            if (lease.Holders[i] is not { } holder)
-            {
-                return (bool?)false;
-            }
-
-            try
-            {
-                var reply = await node.EvaluateAsync(RedisScripts.Renew, lease.Keys.ForRenew, [lease.Mode.ToString(), holder, ttl]).ConfigureAwait(false);
-                return (long)reply == 1;
-            }
-            catch (LockBackendUnavailableException)
-            {
-                return null;
-            }
-        }).ToList();
-
-        // Confirmed as soon as a majority is: a slow or dead master must not hold the lease hostage.
-        int renewed = 0, gone = 0;
-        while (pending.Count > 0)
-        {
-            var done = await Task.WhenAny(pending).ConfigureAwait(false);
-            pending.Remove(done);
-            var result = await done.ConfigureAwait(false);
-            renewed += result == true ? 1 : 0;
-            gone += result == false ? 1 : 0;
-            if (renewed >= _quorum)
-            {
-                return RenewOutcome.Confirmed;
-            }
-
-            if (gone > _nodes.Length - _quorum)
-            {
-                return RenewOutcome.Gone;
-            }
-        }
-
-        return RenewOutcome.Failed;
-    }
-
-    internal async ValueTask ProclaimAsync(RedisLockLease lease, string value)
-    {
-        var results = await Task.WhenAll(_nodes.Select(async (node, i) =>
-        {
-            if (lease.Holders[i] is not { } holder)
-            {
-                return false;
-            }
-
-            try
-            {
-                return (long)await node.EvaluateAsync(RedisScripts.Proclaim, lease.Keys.ForProclaim, [holder, value, lease.Keys.Channel.ToString()]).ConfigureAwait(false) == 1;
-            }
-            catch (LockBackendUnavailableException)
-            {
-                return false;
-            }
-        })).ConfigureAwait(false);
-
-        if (results.Count(r => r) < _quorum)
-        {
-            throw new LockLostException("The leader's value could not be replaced: leadership is no longer held (or the servers did not answer).");
-        }
-    }
-
-    internal async Task<RenewOutcome> TouchAsync(AcquireArgs attempt)
-    {
-        var results = await Task.WhenAll(_nodes.Select(async node =>
-        {
-            try
-            {
-                return (bool?)((long)await node.EvaluateAsync(RedisScripts.Touch, attempt.Keys.ForWaiter, [attempt.Member, attempt.OwnerId, attempt.TtlMs, attempt.Fair ? 1 : 0]).ConfigureAwait(false) == 1);
-            }
-            catch (LockBackendUnavailableException)
-            {
-                return null;
-            }
-        })).ConfigureAwait(false);
-        return results.Any(r => r == false) ? RenewOutcome.Gone : results.Any(r => r is null) ? RenewOutcome.Failed : RenewOutcome.Confirmed;
-    }
-
     internal string NewOwnerId() => string.Create(CultureInfo.InvariantCulture, $"{_providerId}.{Interlocked.Increment(ref _sequence)}");
 
     private async Task<AttemptResult> AttemptAsync(AcquireArgs a, bool wait)
+    {
+        try
+        {
+            return await AttemptCoreAsync(a, wait).ConfigureAwait(false);
+        }
+        catch (LockBackendUnavailableException)
+        {
+            // The reply may be lost although a server granted: take back whatever this acquisition may hold
+            // (best effort; otherwise the record expires with its TTL).
+            await AbandonAsync(a).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task AbandonAsync(AcquireArgs a)
+    {
+        var keys = a.Mode == 'k' ? Enumerable.Range(0, a.Permits).Select(a.Keys.ForSlot) : [a.Keys];
+        foreach (var node in _nodes)
+        {
+            foreach (var k in keys)
+            {
+                try
+                {
+                    await node.EvaluateAsync(RedisScripts.Release, k.ForRelease, [a.Mode.ToString(), a.OwnerId + ":", k.Channel.ToString(), WakePrefix]).ConfigureAwait(false);
+                }
+                catch (LockBackendUnavailableException ex)
+                {
+                    _logger.LogDebug(ex, "Could not take back a failed acquire on {Node}.", node.Endpoint);
+                }
+            }
+        }
+    }
+
+    private async Task<AttemptResult> AttemptCoreAsync(AcquireArgs a, bool wait)
     {
         RedisValue[] values =
         [
@@ -447,94 +324,6 @@ internal sealed class RedisLockBackend : LockBackend
         }
 
         return refused!;
-    }
-
-    private async Task<AttemptResult> RedlockAttemptAsync(AcquireArgs a, LockKeys keys, RedisValue[] values, long started)
-    {
-        var replies = await Task.WhenAll(_nodes.Select(async node =>
-        {
-            try
-            {
-                var reply = (RedisResult[])(await node.EvaluateAsync(RedisScripts.Acquire, keys.ForAcquire, values).ConfigureAwait(false))!;
-                return (Granted: (long)reply[0] == 1, Number: (long)reply[1], Error: (Exception?)null);
-            }
-            catch (LockBackendUnavailableException ex)
-            {
-                return (false, 0L, ex);
-            }
-        })).ConfigureAwait(false);
-
-        var holders = new string?[_nodes.Length];
-        long token = 0;
-        var retryIn = long.MaxValue;
-        for (var i = 0; i < replies.Length; i++)
-        {
-            if (replies[i].Granted)
-            {
-                holders[i] = $"{a.OwnerId}:{replies[i].Number}";
-                token = Math.Max(token, replies[i].Number);
-            }
-            else if (replies[i].Error is null)
-            {
-                retryIn = Math.Min(retryIn, replies[i].Number);
-            }
-        }
-
-        var granted = holders.Count(h => h is not null);
-        var failures = replies.Count(r => r.Error is not null);
-        if (granted >= _quorum && await AgreeOnTokenAsync(a, keys, holders, replies.Select(r => r.Number).ToArray(), token).ConfigureAwait(false)
-            && _time.GetElapsedTime(started) < TimeSpan.FromMilliseconds(a.TtlMs) - RenewalLoop.SafetyMargin(TimeSpan.FromMilliseconds(a.TtlMs)))
-        {
-            return new AttemptResult(Track(a, keys, holders, token, started), 0, false);
-        }
-
-        if (granted > 0)
-        {
-            var partial = new RedisLockLease(this, keys, a.Mode, holders, token, TimeSpan.FromMilliseconds(a.TtlMs));
-            await ReleaseAsync(partial, mustConfirm: false).ConfigureAwait(false);
-        }
-
-        if (failures > _nodes.Length - _quorum)
-        {
-            throw new LockBackendUnavailableException(
-                $"Redlock reached only {_nodes.Length - failures} of {_nodes.Length} masters; it needs {_quorum}.",
-                replies.First(r => r.Error is not null).Error!);
-        }
-
-        // A split vote: back off a random moment, as Redlock prescribes, so contenders do not collide again.
-        return granted > 0
-            ? new AttemptResult(null, Random.Shared.Next(2, 20), true)
-            : new AttemptResult(null, retryIn == long.MaxValue ? 1 : retryIn, false);
-    }
-
-    /// <summary>
-    /// Redlock's token is the largest counter of the majority; nodes whose counter is behind are raised to it
-    /// while we still hold them, so every later majority (which shares a node with ours) draws a larger one.
-    /// </summary>
-    private async Task<bool> AgreeOnTokenAsync(AcquireArgs a, LockKeys keys, string?[] holders, long[] numbers, long token)
-    {
-        var confirmed = await Task.WhenAll(_nodes.Select(async (node, i) =>
-        {
-            if (holders[i] is not { } holder)
-            {
-                return false;
-            }
-
-            if (numbers[i] == token)
-            {
-                return true;
-            }
-
-            try
-            {
-                return (long)await node.EvaluateAsync(RedisScripts.Fence, keys.ForFence, [a.Mode.ToString(), holder, token]).ConfigureAwait(false) == 1;
-            }
-            catch (LockBackendUnavailableException)
-            {
-                return false;
-            }
-        })).ConfigureAwait(false);
-        return confirmed.Count(c => c) >= _quorum;
     }
 
     private RedisLockLease Track(AcquireArgs a, LockKeys keys, string?[] holders, long token, long started)
@@ -632,144 +421,5 @@ internal sealed class RedisLockBackend : LockBackend
         {
             pulse.Fire();
         }
-    }
-
-    private async Task<(LockStatus Status, long? ExpiresInMs)> ReadStatusAsync(LockKind kind, string name, LockKeys keys)
-    {
-        var perNode = await Task.WhenAll(_nodes.Select(async node =>
-        {
-            try
-            {
-                return (RedisResult[]?)(await node.EvaluateAsync(RedisScripts.Status, keys.ForStatus, []).ConfigureAwait(false))!;
-            }
-            catch (LockBackendUnavailableException) when (_nodes.Length > 1)
-            {
-                return null;
-            }
-        })).ConfigureAwait(false);
-
-        var holders = new Dictionary<string, (LockParticipant Participant, int Votes)>(StringComparer.Ordinal);
-        var waiters = new List<LockParticipant>();
-        long? expiresIn = null;
-        var answered = 0;
-        foreach (var reply in perNode)
-        {
-            if (reply is null)
-            {
-                continue;
-            }
-
-            answered++;
-            var now = (long)reply[5];
-            var value = reply[2].IsNull ? null : (string?)reply[2];
-            if (!reply[0].IsNull)
-            {
-                var access = LockAccess.Exclusive;
-                AddHolder(holders, (string)reply[0]!, access, kind == LockKind.Election ? value : null);
-                var pttl = (long)reply[1];
-                if (pttl >= 0)
-                {
-                    expiresIn = Math.Min(expiresIn ?? long.MaxValue, pttl);
-                }
-            }
-
-            var members = (RedisResult[])reply[3]!;
-            for (var i = 0; i + 1 < members.Length; i += 2)
-            {
-                AddHolder(holders, (string)members[i]!, kind == LockKind.ReaderWriter ? LockAccess.Shared : LockAccess.Exclusive, null);
-                expiresIn = Math.Min(expiresIn ?? long.MaxValue, Math.Max((long)(double)members[i + 1] - now, 0));
-            }
-
-            if (waiters.Count == 0)
-            {
-                foreach (var w in (RedisResult[])reply[4]!)
-                {
-                    var parts = ((string)w!).Split('|');
-                    waiters.Add(new LockParticipant(parts[1], parts[2] == "r" ? LockAccess.Shared : LockAccess.Exclusive, null));
-                }
-
-                // Outside fair mode the only waiter the server knows of is a writer announcing its intent.
-                if (!reply[6].IsNull && !waiters.Exists(w => w.Id == (string)reply[6]!))
-                {
-                    waiters.Add(new LockParticipant((string)reply[6]!, LockAccess.Exclusive, null));
-                }
-            }
-        }
-
-        if (answered == 0 || answered < _quorum)
-        {
-            throw new LockBackendUnavailableException($"Only {answered} of {_nodes.Length} Redis masters answered; {_quorum} are needed to read a status.");
-        }
-
-        var list = holders.Values.Where(h => h.Votes >= _quorum).Select(h => h.Participant).OrderBy(p => p.Sequence).ToList();
-        return (new LockStatus(kind, name, list, waiters), expiresIn);
-    }
-
-    private static void AddHolder(Dictionary<string, (LockParticipant Participant, int Votes)> holders, string record, LockAccess access, string? value)
-    {
-        var colon = record.LastIndexOf(':');
-        var id = record[..colon];
-        var token = long.Parse(record.AsSpan(colon + 1), CultureInfo.InvariantCulture);
-        if (holders.TryGetValue(id, out var existing))
-        {
-            var sequence = Math.Max(existing.Participant.Sequence ?? 0, token);
-            holders[id] = (existing.Participant with { Sequence = sequence, Value = existing.Participant.Value ?? value }, existing.Votes + 1);
-        }
-        else
-        {
-            holders[id] = (new LockParticipant(id, access, token, value), 1);
-        }
-    }
-
-    /// <summary>One acquire's fixed arguments, shared by its attempts.</summary>
-    internal sealed class AcquireArgs
-    {
-        public AcquireArgs(RedisLockBackend backend, LockRequest request)
-        {
-            Keys = new LockKeys(backend._settings.Prefix, request.Kind, request.EscapedName);
-            Mode = request.Kind switch
-            {
-                LockKind.Semaphore => backend._nodes.Length > 1 ? 'k' : 's',
-                LockKind.ReaderWriter => request.Access == LockAccess.Shared ? 'r' : 'w',
-                _ => 'x',
-            };
-            OwnerId = backend.NewOwnerId();
-            Fair = backend._nodes.Length == 1 && (request.Options.Fair ?? backend._settings.Fair);
-            Member = Fair ? $"{backend._providerId}|{OwnerId}|{Mode}" : string.Empty;
-            TtlMs = (long)request.Options.Ttl.TotalMilliseconds;
-            Permits = request.Permits;
-            Value = request.Value;
-        }
-
-        public LockKeys Keys { get; }
-
-        public char Mode { get; }
-
-        public string OwnerId { get; }
-
-        public bool Fair { get; }
-
-        public string Member { get; }
-
-        public long TtlMs { get; }
-
-        public int Permits { get; }
-
-        public string? Value { get; }
-    }
-
-    private sealed record AttemptResult(RedisLockLease? Lease, long RetryInMs, bool IgnorePulse);
-
-    /// <summary>A waiter's place (fair-queue deadline or writer intent), kept alive by the renewal loop.</summary>
-    private sealed class WaiterPlace(RedisLockBackend backend, AcquireArgs attempt, Pulse pulse) : IRenewable
-    {
-        public TimeSpan Ttl => TimeSpan.FromMilliseconds(attempt.TtlMs);
-
-        public bool CanBeLost => false;
-
-        public Task<RenewOutcome> RenewAsync() => backend.TouchAsync(attempt);
-
-        // Dropped from the queue: retry now, which joins it again.
-        public void OnLost() => pulse.Fire();
     }
 }

@@ -94,10 +94,9 @@ internal sealed class RedisNode : IAsyncDisposable
 
             try
             {
-                var server = connection.GetServer(connection.GetEndPoints()[0]);
                 foreach (var script in RedisScripts.All)
                 {
-                    await server.ScriptLoadAsync(script.Text).ConfigureAwait(false);
+                    await LoadEverywhereAsync(connection, script).ConfigureAwait(false);
                 }
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -129,7 +128,7 @@ internal sealed class RedisNode : IAsyncDisposable
             }
             catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
             {
-                await _connection!.GetServer(_connection.GetEndPoints()[0]).ScriptLoadAsync(script.Text).ConfigureAwait(false);
+                await LoadEverywhereAsync(_connection!, script).ConfigureAwait(false);
                 return await database.ScriptEvaluateAsync(script.Hash, keys, values).ConfigureAwait(false);
             }
         }
@@ -217,6 +216,19 @@ internal sealed class RedisNode : IAsyncDisposable
     }
 
     internal IConnectionMultiplexer? Connection => _connection;
+
+    /// <summary>Loads a script on every server of the connection (one, unless it is a Redis Cluster, where a key's slot picks the server).</summary>
+    private static async Task LoadEverywhereAsync(ConnectionMultiplexer connection, RedisScript script)
+    {
+        foreach (var endpoint in connection.GetEndPoints())
+        {
+            var server = connection.GetServer(endpoint);
+            if (server.IsConnected && !server.IsReplica)
+            {
+                await server.ScriptLoadAsync(script.Text).ConfigureAwait(false);
+            }
+        }
+    }
 
     private void AddListener(ChannelEntry entry, Action<RedisValue> listener)
     {

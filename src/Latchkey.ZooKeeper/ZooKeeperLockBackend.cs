@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Latchkey.Backend;
 using Latchkey.ZooKeeper.Client;
+using Microsoft.Extensions.Logging;
 
 namespace Latchkey.ZooKeeper;
 
@@ -37,16 +38,18 @@ internal sealed class ZooKeeperLockBackend : LockBackend
 
     private readonly ZooKeeperClientOptions _options;
     private readonly string _display;
+    private readonly ILogger _logger;
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly ConcurrentDictionary<ZooKeeperLockLease, byte> _held = new();
     private ZooKeeperClient? _client;
     private int _disposed;
     private long _wakeups;
 
-    public ZooKeeperLockBackend(ZooKeeperClientOptions options, string display)
+    public ZooKeeperLockBackend(ZooKeeperClientOptions options, string display, ILogger logger)
     {
         _options = options;
         _display = display;
+        _logger = logger;
     }
 
     public override LockProviderCapabilities Capabilities => ZooKeeperCapabilities;
@@ -132,7 +135,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
             {
                 if (cancellationToken.IsCancellationRequested)
                 {
-                    ForgetWatcher(client, ParentPath(kind, escapedName), watcher, status);
+                    await ForgetWatcherAsync(client, ParentPath(kind, escapedName), watcher, status).ConfigureAwait(false);
                 }
             }
         }
@@ -261,7 +264,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                         var at = fresh.FindIndex(e => e.Name == name);
                         if (at < 0 || ZooKeeperQueueDecision.For(fresh, at, request.Access, request.Permits) != decision)
                         {
-                            client.RemoveWatcher(parent, watcher);
+                            await client.RemoveWatcherAsync(parent, watcher, CancellationToken.None).ConfigureAwait(false);
                             children = listing.Children;
                             continue;
                         }
@@ -275,7 +278,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                             if (request.Permits > 1 && predecessor.Stat.Version > 0)
                             {
                                 // The semaphore waiter ahead of us was already promoted: look again.
-                                client.RemoveWatcher(watched, watcher);
+                                await client.RemoveWatcherAsync(watched, watcher, CancellationToken.None).ConfigureAwait(false);
                                 continue;
                             }
                         }
@@ -291,7 +294,8 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                     }
                     catch (OperationCanceledException)
                     {
-                        client.RemoveWatcher(watched, watcher);
+                        // No stray watch: drop the server's watch on the predecessor too, unless another waiter of ours needs it.
+                        await client.RemoveWatcherAsync(watched, watcher, CancellationToken.None).ConfigureAwait(false);
                         throw;
                     }
 
@@ -491,12 +495,31 @@ internal sealed class ZooKeeperLockBackend : LockBackend
         return new LockStatus(kind, name, holders, waiters);
     }
 
-    private static void ForgetWatcher(ZooKeeperClient client, string parent, Action<WatchedEvent> watcher, LockStatus status)
+    private static async Task ForgetWatcherAsync(ZooKeeperClient client, string parent, Action<WatchedEvent> watcher, LockStatus status)
     {
-        client.RemoveWatcher(parent, watcher);
+        await client.RemoveWatcherAsync(parent, watcher, CancellationToken.None).ConfigureAwait(false);
         foreach (var holder in status.Holders)
         {
-            client.RemoveWatcher($"{parent}/{holder.Id}", watcher);
+            await client.RemoveWatcherAsync($"{parent}/{holder.Id}", watcher, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private void LogState(ZooKeeperClient client, ZooKeeperSessionState state)
+    {
+        switch (state)
+        {
+            case ZooKeeperSessionState.Disconnected:
+                _logger.LogWarning("ZooKeeper session 0x{SessionId:x} disconnected; reconnecting within its {Timeout} ms", client.SessionId, client.SessionTimeout.TotalMilliseconds);
+                break;
+            case ZooKeeperSessionState.Connected:
+                _logger.LogInformation("ZooKeeper session 0x{SessionId:x} connected to {Server}", client.SessionId, client.ConnectedServer);
+                break;
+            case ZooKeeperSessionState.Expired or ZooKeeperSessionState.AuthFailed:
+                _logger.LogError("ZooKeeper session 0x{SessionId:x} is over ({State}); its locks are lost and the next acquire opens a new session", client.SessionId, state);
+                break;
+            default:
+                _logger.LogDebug("ZooKeeper session 0x{SessionId:x}: {State}", client.SessionId, state);
+                break;
         }
     }
 
@@ -555,6 +578,8 @@ internal sealed class ZooKeeperLockBackend : LockBackend
             throw new LockBackendUnavailableException($"Cannot connect to ZooKeeper at {_display}: {ex.Message}", ex);
         }
 
+        client.StateChanged += (_, state) => LogState(client, state);
+        _logger.LogInformation("ZooKeeper session 0x{SessionId:x} opened on {Server} ({Timeout} ms)", client.SessionId, client.ConnectedServer, client.SessionTimeout.TotalMilliseconds);
         if (_options.Chroot is { } chroot)
         {
             ZooKeeperStat? root;

@@ -1,4 +1,5 @@
 using Latchkey.Backend;
+using Microsoft.Extensions.Logging;
 using Latchkey.ZooKeeper.Client;
 
 namespace Latchkey.ZooKeeper;
@@ -62,6 +63,6 @@ public sealed class ZooKeeperLockBackendFactory : ILockBackendFactory
             DefaultAcl = credentials.Count > 0 ? ZooKeeperAcl.CreatorAll : ZooKeeperAcl.OpenUnsafe,
             TimeProvider = options.TimeProvider,
         };
-        return new ZooKeeperLockBackend(clientOptions, connectionString.ToString());
+        return new ZooKeeperLockBackend(clientOptions, connectionString.ToString(), options.LoggerFactory.CreateLogger("Latchkey.ZooKeeper"));
     }
 }

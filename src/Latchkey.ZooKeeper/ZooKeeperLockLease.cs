@@ -44,7 +44,7 @@ internal sealed class ZooKeeperLockLease : LockLease
         if (Interlocked.Exchange(ref _released, 1) == 0)
         {
             _sessionRegistration.Dispose();
-            _client.RemoveWatcher(_path, _watcher);
+            _client.ForgetWatcher(_path, _watcher);
         }
     }
 
@@ -56,7 +56,7 @@ internal sealed class ZooKeeperLockLease : LockLease
         }
 
         _backend.Untrack(this);
-        _client.RemoveWatcher(_path, _watcher);
+        _client.ForgetWatcher(_path, _watcher);
         var gone = await ZooKeeperLockBackend.DeleteOwnNodeAsync(_client, _path).ConfigureAwait(false);
         await _sessionRegistration.DisposeAsync().ConfigureAwait(false);
         if (!gone)

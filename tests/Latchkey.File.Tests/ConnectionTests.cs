@@ -106,4 +106,12 @@ public sealed class ConnectionTests : FileTests
         await held.ReleaseAsync();
         await using var handle = await Within(waiting, "the acquire after the release");
     }
+
+    [Fact]
+    public async Task Connect_PercentEscapedPathAndTrailingSlash_AreUnderstood()
+    {
+        await using var provider = LockProvider.Connect($"file://{Dir.FullName}/with%20space/");
+        await using var handle = await provider.CreateLock("x").AcquireAsync(cancellationToken: Ct);
+        Assert.True(System.IO.File.Exists(Path.Combine(Dir.FullName, "with space", "lock", "x.lock")));
+    }
 }

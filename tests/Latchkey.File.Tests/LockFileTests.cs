@@ -92,4 +92,40 @@ public sealed class LockFileTests : FileTests
             Assert.True(await Within(updates.MoveNextAsync().AsTask(), "an update showing the waiter gone"));
         }
     }
+
+    [Fact]
+    public async Task ReaderWriter_TwoQueuedWritersOfOneProvider_BothGetInAfterTheReader()
+    {
+        var provider = NewProvider();
+        var writers = provider.CreateReaderWriterLock("race");
+        var readers = NewProvider().CreateReaderWriterLock("race");
+        for (var round = 0; round < 20; round++)
+        {
+            var reader = await readers.AcquireReadAsync(cancellationToken: Ct);
+            using var start = new ManualResetEventSlim();
+            var racing = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+            {
+                start.Wait(Ct);
+                await using var handle = await writers.AcquireWriteAsync(cancellationToken: Ct);
+            })).ToList();
+            start.Set();
+            await WaitForStatusAsync(provider, LockKind.ReaderWriter, "race", s => s.Waiters.Count == 2, "both writers to queue");
+            await reader.ReleaseAsync();
+            await Within(Task.WhenAll(racing), $"both writers of round {round}");
+        }
+    }
+
+    [Fact]
+    public async Task Status_ListsEachReaderWithItsToken()
+    {
+        var provider = NewProvider();
+        await using var first = await provider.CreateReaderWriterLock("shared").AcquireReadAsync(cancellationToken: Ct);
+        await using var second = await NewProvider().CreateReaderWriterLock("shared").AcquireReadAsync(cancellationToken: Ct);
+        var holders = (await provider.GetStatusAsync(LockKind.ReaderWriter, "shared", Ct)).Holders;
+        Assert.Equal([first.FencingToken, second.FencingToken], holders.Select(h => h.Sequence!.Value).Order());
+        Assert.All(holders, h => Assert.Equal(LockAccess.Shared, h.Access));
+
+        await second.ReleaseAsync();
+        Assert.Equal(first.FencingToken, Assert.Single((await provider.GetStatusAsync(LockKind.ReaderWriter, "shared", Ct)).Holders).Sequence);
+    }
 }

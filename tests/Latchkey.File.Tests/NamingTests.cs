@@ -23,13 +23,21 @@ public sealed class NamingTests : FileTests
     }
 
     [Fact]
-    public async Task NamesDifferingOnlyInCase_AreDistinctLocks()
+    public async Task NamesDifferingOnlyInCase_AreDistinctLocks_EvenOnACaseInsensitiveFileSystem()
     {
         var provider = NewProvider();
         await using var upper = await provider.CreateLock("Job").TryAcquireAsync(cancellationToken: Ct);
         await using var lower = await NewProvider().CreateLock("job").TryAcquireAsync(cancellationToken: Ct);
+        await using var escaped = await NewProvider().CreateLock("%4Aob").TryAcquireAsync(cancellationToken: Ct);
         Assert.NotNull(upper);
         Assert.NotNull(lower);
+        Assert.NotNull(escaped);
+
+        // Upper-case letters are escaped in file names, so no two differ only in case.
+        var files = Directory.GetFiles(Path.Combine(Dir.FullName, "lock")).Select(Path.GetFileName).ToList();
+        Assert.Contains("%4Aob.lock", files);
+        Assert.Contains("job.lock", files);
+        Assert.Equal(files.Count, files.Distinct(StringComparer.OrdinalIgnoreCase).Count());
     }
 
     [Theory]

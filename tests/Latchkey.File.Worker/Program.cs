@@ -9,6 +9,8 @@
 //   cycles URI NAME SECONDS HOLD_US THINK_US   acquire/release in a loop (at least once); print "REQUESTED_TS ACQUIRED_TS RELEASED_TS" per
 //                                        cycle (Stopwatch ticks: CLOCK_MONOTONIC, comparable across processes).
 //   uncontended URI N                    time N acquire+release cycles of one lock; print median and p99 in µs.
+//   kill-handoff URI RUNS                start a `hold` child, queue a waiter here, SIGKILL the child; print how long
+//                                        the waiter took to acquire, and how long the child took to be reaped.
 //   memory URI N                         hold N different locks; print managed bytes per held lock.
 //   handoff URI PROCESSES SECONDS HOLD_US THINK_US   run PROCESSES `cycles` children on one lock and print
 //                                        hand-off latency: a release to the acquire of another process
@@ -124,6 +126,43 @@ switch (args[0])
 
             Array.Sort(samples);
             Console.WriteLine(FormattableString.Invariant($"uncontended acquire+release over {n} cycles: median {samples[n / 2]:F1} µs, p99 {samples[n * 99 / 100]:F1} µs"));
+            return 0;
+        }
+
+    case "kill-handoff":
+        {
+            var runs = int.Parse(args[2], CultureInfo.InvariantCulture);
+            var acquiredAfter = new List<double>();
+            var reapedAfter = new List<double>();
+            for (var run = 0; run < runs; run++)
+            {
+                var name = $"kill-{Environment.ProcessId}-{run}";
+                var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardInput = true };
+                foreach (var arg in new[] { typeof(ILockProvider).Assembly.Location.Replace("Latchkey.dll", "Latchkey.File.Worker.dll", StringComparison.Ordinal), "hold", args[1], "lock", name })
+                {
+                    start.ArgumentList.Add(arg);
+                }
+
+                using var holder = Process.Start(start)!;
+                await holder.StandardOutput.ReadLineAsync();
+                var waiting = provider.CreateLock(name).AcquireAsync(TimeSpan.FromSeconds(30)).AsTask();
+                while ((await provider.GetStatusAsync(LockKind.Lock, name)).Waiters.Count == 0)
+                {
+                    await Task.Delay(1);
+                }
+
+                var killed = Stopwatch.GetTimestamp();
+                holder.Kill();
+                var reaped = holder.WaitForExitAsync().ContinueWith(_ => Stopwatch.GetTimestamp(), TaskScheduler.Default);
+                await using var handle = await waiting;
+                acquiredAfter.Add(Stopwatch.GetElapsedTime(killed).TotalMilliseconds);
+                reapedAfter.Add(Stopwatch.GetElapsedTime(killed, await reaped).TotalMilliseconds);
+            }
+
+            acquiredAfter.Sort();
+            reapedAfter.Sort();
+            Console.WriteLine(FormattableString.Invariant($"SIGKILL -> waiter acquired (ms): {string.Join(' ', acquiredAfter.Select(v => v.ToString("F1", CultureInfo.InvariantCulture)))}"));
+            Console.WriteLine(FormattableString.Invariant($"SIGKILL -> holder reaped   (ms): {string.Join(' ', reapedAfter.Select(v => v.ToString("F1", CultureInfo.InvariantCulture)))}"));
             return 0;
         }
 

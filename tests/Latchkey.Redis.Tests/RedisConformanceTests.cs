@@ -7,7 +7,7 @@ public sealed class RedisConformanceTests : LockConformanceSuite
 {
     private readonly string _prefix = RedisTestServer.NewPrefix("conf");
 
-    protected override string? ChildProcessConnectionString => RedisTestServer.ForWorker(RedisTestServer.Single(_prefix));
+    protected override string? ChildProcessConnectionString => RedisTestServer.Single(_prefix);
 
     protected override IEnumerable<string> MalformedConnectionStrings => RedisTestServer.Malformed;
 

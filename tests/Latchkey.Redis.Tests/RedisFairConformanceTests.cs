@@ -7,7 +7,7 @@ public sealed class RedisFairConformanceTests : LockConformanceSuite
 {
     private readonly string _prefix = RedisTestServer.NewPrefix("fair");
 
-    protected override string? ChildProcessConnectionString => RedisTestServer.ForWorker(RedisTestServer.Single(_prefix, "&fair=true"));
+    protected override string? ChildProcessConnectionString => RedisTestServer.Single(_prefix, "&fair=true");
 
     protected override IEnumerable<string> MalformedConnectionStrings => RedisTestServer.Malformed;
 

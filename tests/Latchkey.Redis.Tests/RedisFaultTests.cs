@@ -126,6 +126,32 @@ public sealed class RedisFaultTests
     }
 
     [Fact]
+    public async Task Acquire_WhoseReplyTimesOut_IsTakenBackAndLeavesOnlyTheCounter()
+    {
+        RequireRedisServer();
+        await using var server = await RedisServerProcess.StartAsync();
+        var prefix = RedisTestServer.NewPrefix("lostreply");
+        await using var admin = await RedisAdmin.ConnectAsync($"redis://{server.Address}");
+        await using var provider = LockProvider.Connect($"redis://{server.Address}?prefix={prefix}&timeout=300ms");
+        await provider.ConnectAsync(Cancel);
+
+        // The server holds every command for 1.5 s: the acquire times out on the client, then runs anyway.
+        await admin.Server.ExecuteAsync("CLIENT", "PAUSE", "1500", "ALL");
+        await Assert.ThrowsAsync<LockBackendUnavailableException>(async () => await provider.CreateLock("late").TryAcquireAsync(cancellationToken: Cancel));
+
+        // Once the pause ends, the late grant is followed by the take-back the client sent after the timeout.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (admin.KeysUnder(prefix).Count != 1 || !admin.KeysUnder(prefix)[0].EndsWith(":fence", StringComparison.Ordinal))
+        {
+            Assert.True(clock.Elapsed < RedisTestExtensions.Patience, $"Keys left: {string.Join(", ", admin.KeysUnder(prefix))}");
+            await Task.Delay(50, Cancel);
+        }
+
+        await using var handle = await provider.CreateLock("late").AcquireAsync(RedisTestExtensions.Patience, Cancel);
+        Assert.Equal(2, handle.FencingToken);
+    }
+
+    [Fact]
     public async Task Connect_ToNothingListening_ThrowsUnavailableQuickly()
     {
         var port = FreePort();

@@ -27,7 +27,7 @@ public sealed class RedisLockTests : IAsyncLifetime
     [Fact]
     public async Task Lease_WhenRenewalStopsPastTtl_FiresLostBeforeAnotherHolderGetsIt()
     {
-        var options = new LockOptions { Ttl = TimeSpan.FromMilliseconds(600) };
+        var options = new LockOptions { Ttl = TimeSpan.FromMilliseconds(1500) };
         var paused = Connect();
         var held = await paused.CreateLock("paused", options).AcquireAsync(cancellationToken: Cancel);
         var lostAt = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -242,6 +242,26 @@ public sealed class RedisLockTests : IAsyncLifetime
         var holder = Assert.Single(status.Holders);
         Assert.Equal("node-a", holder.Value);
         Assert.Equal(leadership.FencingToken, holder.Sequence);
+    }
+
+    [Fact]
+    public async Task Observe_WhenLeaderDiesSilently_SeesLeadershipEndAtItsTtl()
+    {
+        var options = new LockOptions { Ttl = TimeSpan.FromMilliseconds(800) };
+        var leaderProvider = Connect();
+        var leadership = await leaderProvider.CreateElection("silent-leader", options).CampaignAsync("a", cancellationToken: Cancel);
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
+        watching.CancelAfter(RedisTestExtensions.Patience);
+        await using var observer = Connect().CreateElection("silent-leader", options).ObserveAsync(watching.Token).GetAsyncEnumerator(watching.Token);
+
+        Assert.True(await observer.MoveNextAsync());
+        Assert.Equal("a", observer.Current?.Value);
+
+        // The leader stops renewing and publishes nothing: only the observer's timer at the leader's TTL can notice.
+        leaderProvider.RedisBackend().Renewal.Paused = true;
+        Assert.True(await observer.MoveNextAsync());
+        Assert.Null(observer.Current);
+        Assert.True(leadership.Lost.IsCancellationRequested, "The silent leader's Lost should have fired before its TTL ran out.");
     }
 
     private static string TestServers() => RedisTestServer.Single("unused:");

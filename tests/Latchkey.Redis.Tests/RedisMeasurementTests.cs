@@ -61,34 +61,38 @@ public sealed class RedisMeasurementTests
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
         try
         {
-            await Task.WhenAll(providers.Select((provider, index) => Task.Run(async () =>
+            // Each contender is a thread of its own that blocks while it holds, thinks and waits, so the 1 ms and
+            // 2 ms sleeps never occupy the thread pool that the backend's replies (and other tests) run on.
+            var threads = providers.Select((provider, index) => new Thread(() =>
             {
                 var theLock = provider.CreateLock("handoff", options);
                 while (!stop.IsCancellationRequested)
                 {
                     var asked = Stopwatch.GetTimestamp();
-                    await using (var handle = await theLock.AcquireAsync(RedisTestExtensions.Patience, Cancel))
+#pragma warning disable VSTHRD002 // A dedicated thread blocks on purpose (see above).
+                    var handle = theLock.AcquireAsync(RedisTestExtensions.Patience, Cancel).AsTask().GetAwaiter().GetResult();
+                    var got = Stopwatch.GetTimestamp();
+                    var released = Interlocked.Read(ref lastRelease);
+                    if (released > asked)
                     {
-                        var got = Stopwatch.GetTimestamp();
-                        var released = Interlocked.Read(ref lastRelease);
-                        if (released > asked)
+                        // We waited for someone's release: the gap from that release to our grant is a hand-off.
+                        lock (handOffs)
                         {
-                            // We waited for someone's release: the gap from that release to our grant is a hand-off.
-                            lock (handOffs)
-                            {
-                                handOffs.Add(Stopwatch.GetElapsedTime(released, got).TotalMilliseconds);
-                            }
+                            handOffs.Add(Stopwatch.GetElapsedTime(released, got).TotalMilliseconds);
                         }
-
-                        longestWaits[index] = Math.Max(longestWaits[index], Stopwatch.GetElapsedTime(asked, got).TotalMilliseconds);
-                        cycles[index]++;
-                        Thread.Sleep(1); // hold 1 ms
-                        Interlocked.Exchange(ref lastRelease, Stopwatch.GetTimestamp());
                     }
 
+                    longestWaits[index] = Math.Max(longestWaits[index], Stopwatch.GetElapsedTime(asked, got).TotalMilliseconds);
+                    cycles[index]++;
+                    Thread.Sleep(1); // hold 1 ms
+                    Interlocked.Exchange(ref lastRelease, Stopwatch.GetTimestamp());
+                    handle.ReleaseAsync().AsTask().GetAwaiter().GetResult();
+#pragma warning restore VSTHRD002
                     Thread.Sleep(2); // think 2 ms
                 }
-            }, Cancel)));
+            }) { IsBackground = true }).ToList();
+            threads.ForEach(t => t.Start());
+            await Task.Run(() => threads.ForEach(t => t.Join(RedisTestExtensions.Patience)), Cancel);
         }
         finally
         {
@@ -103,7 +107,13 @@ public sealed class RedisMeasurementTests
         var p99 = handOffs[(int)(handOffs.Count * 0.99)];
         Report(string.Create(CultureInfo.InvariantCulture, $"hand-off fair={fair}: {cycles.Sum()} cycles in 3 s, {handOffs.Count} hand-offs, p50 {p50:F2} ms, p99 {p99:F2} ms, longest wait {longestWaits.Max():F1} ms, cycles per contender {string.Join('/', cycles)}"));
         Assert.True(p50 < 20, $"Hand-off p50 {p50:F2} ms: waiters are not woken by the release.");
-        Assert.All(cycles, c => Assert.True(c > 0, "A contender never got the lock."));
+        if (fair)
+        {
+            // First come, first served: every contender gets its turns (non-fair mode may starve one; it is reported above).
+            Assert.All(cycles, c => Assert.True(c > 0, "A contender never got the fair lock."));
+            // A contender descheduled while it thinks re-queues behind the others and misses a round, so allow a few.
+            Assert.True(cycles.Min() >= cycles.Max() * 0.9, $"Turns per contender are uneven: {string.Join('/', cycles)}.");
+        }
     }
 
     [Fact]

@@ -9,16 +9,6 @@ internal static class RedisTestServer
 
     public static string Redlock(string prefix) => With(TestServers.Require("LATCHKEY_REDLOCK"), $"prefix={prefix}");
 
-    /// <summary>
-    /// The connection string for the conformance suite's child processes, or <see langword="null"/> (skip) while the
-    /// shared worker does not reference the Redis backend and so could not resolve <c>redis://</c>.
-    /// </summary>
-    public static string? ForWorker(string connectionString)
-    {
-        var deps = Path.Combine(AppContext.BaseDirectory, "Latchkey.Conformance.Worker.deps.json");
-        return File.Exists(deps) && File.ReadAllText(deps).Contains("Latchkey.Redis", StringComparison.Ordinal) ? connectionString : null;
-    }
-
     /// <summary>Malformed <c>redis://</c> strings for the conformance suite.</summary>
     public static IEnumerable<string> Malformed =>
         ["redis://", "redis://127.0.0.1:99999", "redis://a:1,b:2", "redis://a:1?mode=cluster", "redis://a:1?bogus=1", "redis://a:1/not-a-db", "redis://a:1,b:2?mode=redlock"];

@@ -7,7 +7,7 @@ public sealed class RedlockConformanceTests : LockConformanceSuite
 {
     private readonly string _prefix = RedisTestServer.NewPrefix("redlock");
 
-    protected override string? ChildProcessConnectionString => RedisTestServer.ForWorker(RedisTestServer.Redlock(_prefix));
+    protected override string? ChildProcessConnectionString => RedisTestServer.Redlock(_prefix);
 
     protected override IEnumerable<string> MalformedConnectionStrings => RedisTestServer.Malformed;
 

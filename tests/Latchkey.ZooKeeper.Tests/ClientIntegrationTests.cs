@@ -99,6 +99,31 @@ public sealed class ClientIntegrationTests
     }
 
     [Fact]
+    public async Task RemoveWatcherAsync_RemovesTheServersWatchOnlyWhenNoOtherWatcherNeedsIt()
+    {
+        await using var client = await ZooKeeperServer.ConnectAsync();
+        var root = ZooKeeperServer.UniqueRoot();
+        try
+        {
+            await client.CreateAsync(root, default, CreateMode.Persistent, cancellationToken: Ct);
+            Action<WatchedEvent> first = _ => { };
+            Action<WatchedEvent> second = _ => { };
+            await client.GetDataAsync(root, first, Ct);
+            await client.ExistsAsync(root, second, Ct);
+            Assert.True(await client.RemoveWatcherAsync(root, first, Ct));
+            Assert.Equal(0, client.ServerWatchRemovals); // The other watcher still needs it.
+            Assert.True(await client.RemoveWatcherAsync(root, second, Ct));
+            Assert.Equal(1, client.ServerWatchRemovals);
+            Assert.False(await client.RemoveWatcherAsync(root, second, Ct));
+            Assert.Equal(0, client.WatchCount);
+        }
+        finally
+        {
+            await ZooKeeperServer.DeleteTreeAsync(client, root);
+        }
+    }
+
+    [Fact]
     public async Task ExistsWatch_OnMissingNode_FiresOnCreate()
     {
         await using var client = await ZooKeeperServer.ConnectAsync();

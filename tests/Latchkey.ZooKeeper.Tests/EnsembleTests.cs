@@ -11,7 +11,7 @@ public sealed class EnsembleTests
     public async Task HoldersServerDies_ClientMovesToAnotherMember_AndKeepsTheLock()
     {
         ZooKeeperServer.ConnectionString(); // Skips (or fails in CI) like the other server tests.
-        await using var ensemble = await ZooKeeperEnsemble.StartAsync(45000, Ct);
+        await using var ensemble = await ZooKeeperEnsemble.StartAsync(46500, Ct);
         await using var holder = LockProvider.Connect(ensemble.ConnectionString + "?sessionTimeout=10s");
         await using var waiter = LockProvider.Connect(ensemble.ConnectionString + "?sessionTimeout=10s");
         var name = "ensemble-" + Guid.NewGuid().ToString("N");

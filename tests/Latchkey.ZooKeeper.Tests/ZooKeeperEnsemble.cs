@@ -28,6 +28,12 @@ internal sealed class ZooKeeperEnsemble : IAsyncDisposable
         }
 
         var ensemble = new ZooKeeperEnsemble(basePort);
+        foreach (var port in ensemble.Ports)
+        {
+            // Never talk to (or kill) a server someone else started on these ports.
+            Assert.True(await FourLetterAsync(port, "ruok", cancellationToken) is null, $"Port {port} is already in use; the ensemble test needs ports {basePort + 182}-{basePort + 184}, {basePort + 801}-{basePort + 803} and {basePort + 901}-{basePort + 903} free.");
+        }
+
         try
         {
             var servers = new StringBuilder();
@@ -131,18 +137,28 @@ internal sealed class ZooKeeperEnsemble : IAsyncDisposable
 
     private static async Task<string?> FourLetterAsync(int port, string command, CancellationToken cancellationToken)
     {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(3));
+        using var client = new TcpClient();
         try
         {
-            using var client = new TcpClient();
-            await client.ConnectAsync("127.0.0.1", port, cancellationToken);
-            var stream = client.GetStream();
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(command), cancellationToken);
-            using var reader = new StreamReader(stream);
-            return await reader.ReadToEndAsync(cancellationToken);
+            await client.ConnectAsync("127.0.0.1", port, limit.Token);
         }
-        catch (Exception ex) when (ex is SocketException or IOException)
+        catch (Exception ex) when (ex is SocketException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            return null;
+            return null; // Nothing listens.
+        }
+
+        try
+        {
+            var stream = client.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(command), limit.Token);
+            using var reader = new StreamReader(stream);
+            return await reader.ReadToEndAsync(limit.Token);
+        }
+        catch (Exception ex) when (ex is SocketException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return string.Empty; // Something listens but gave no answer.
         }
     }
 }

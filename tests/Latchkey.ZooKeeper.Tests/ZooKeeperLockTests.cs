@@ -52,9 +52,12 @@ public sealed class ZooKeeperLockTests
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var waiting = waiter.CreateLock(name).AcquireAsync(cancellationToken: cancel.Token).AsTask();
         await WaitUntilAsync(async () => (await ChildrenAsync(raw, LockKind.Lock, name)).Count == 2, "the waiter to queue");
+        var removalsBefore = Backend(waiter).CurrentClient!.ServerWatchRemovals;
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
         Assert.Single(await ChildrenAsync(raw, LockKind.Lock, name));
+        Assert.Equal(removalsBefore + 1, Backend(waiter).CurrentClient!.ServerWatchRemovals); // No stray watch on the holder's node.
+        Assert.Equal(0, Backend(waiter).CurrentClient!.WatchCount);
 
         var timedOut = await waiter.CreateLock(name).TryAcquireAsync(TimeSpan.FromMilliseconds(200), Ct);
         Assert.Null(timedOut);
@@ -228,6 +231,36 @@ public sealed class ZooKeeperLockTests
         await using var provider = LockProvider.Connect(ZooKeeperServer.ConnectionString() + "/no-such-chroot-" + Guid.NewGuid().ToString("N"));
         var ex = await Assert.ThrowsAsync<LockBackendUnavailableException>(async () => await provider.ConnectAsync(Ct));
         Assert.Contains("does not exist", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PortThatIsNotZooKeeper_IsBackendUnavailableWithinTheConnectTimeout()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var serve = Task.Run(async () =>
+        {
+            // Answer every connection as an HTTP server would, until the test ends.
+            try
+            {
+                while (true)
+                {
+                    using var socket = await listener.AcceptSocketAsync(Ct);
+                    await socket.SendAsync("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"u8.ToArray(), Ct);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or System.Net.Sockets.SocketException or ObjectDisposedException)
+            {
+            }
+        }, Ct);
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        await using var provider = LockProvider.Connect($"zk://127.0.0.1:{port}?connectTimeout=2s");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<LockBackendUnavailableException>(async () => await provider.CreateLock(UniqueName()).TryAcquireAsync(cancellationToken: Ct));
+        Assert.Contains("not a ZooKeeper server", ex.Message, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(6), $"Failing took {clock.Elapsed}.");
+        listener.Stop();
+        await serve;
     }
 
     [Fact]

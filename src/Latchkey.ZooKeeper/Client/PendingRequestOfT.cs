@@ -1,7 +1,7 @@
 namespace Latchkey.ZooKeeper.Client;
 
 /// <summary>A request whose reply completes a task with a decoded result.</summary>
-internal sealed class PendingRequest<T>(ReplyDecoder<T> decoder) : PendingRequest
+internal sealed class PendingRequest<T>(ReplyDecoder<T> decoder, Action? finished = null) : PendingRequest
 {
     // Continuations run on the thread pool, never on the read loop.
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -9,6 +9,24 @@ internal sealed class PendingRequest<T>(ReplyDecoder<T> decoder) : PendingReques
     public Task<T> Task => _completion.Task;
 
     public override void Complete(int error, ref JuteReader reader)
+    {
+        try
+        {
+            CompleteCore(error, ref reader);
+        }
+        finally
+        {
+            finished?.Invoke();
+        }
+    }
+
+    public override void Fail(Exception exception)
+    {
+        _completion.TrySetException(exception);
+        finished?.Invoke();
+    }
+
+    private void CompleteCore(int error, ref JuteReader reader)
     {
         T result;
         try
@@ -20,7 +38,9 @@ internal sealed class PendingRequest<T>(ReplyDecoder<T> decoder) : PendingReques
             _completion.TrySetException(new ZooKeeperConnectionLossException("Connection to ZooKeeper failed: malformed reply.", ex));
             throw;
         }
-        catch (ZooKeeperException ex)
+#pragma warning disable CA1031 // Whatever the decoder throws (an error reply, or a bug) belongs to this request, not to the read loop.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             _completion.TrySetException(ex);
             return;
@@ -28,6 +48,4 @@ internal sealed class PendingRequest<T>(ReplyDecoder<T> decoder) : PendingReques
 
         _completion.TrySetResult(result);
     }
-
-    public override void Fail(Exception exception) => _completion.TrySetException(exception);
 }

@@ -10,6 +10,48 @@ internal sealed class WatchTable
     private readonly Dictionary<string, HashSet<Action<WatchedEvent>>> _data = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<Action<WatchedEvent>>> _exist = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<Action<WatchedEvent>>> _child = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _inFlight = new(StringComparer.Ordinal);
+
+    /// <summary>Counts a request that may set a watch on <paramref name="path"/> until its reply is handled.</summary>
+    public void BeginPending(string path)
+    {
+        lock (_lock)
+        {
+            _inFlight[path] = _inFlight.GetValueOrDefault(path) + 1;
+        }
+    }
+
+    public void EndPending(string path)
+    {
+        lock (_lock)
+        {
+            var count = _inFlight.GetValueOrDefault(path) - 1;
+            if (count <= 0)
+            {
+                _inFlight.Remove(path);
+            }
+            else
+            {
+                _inFlight[path] = count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Forgets a watcher and says which of the server's watch tables no longer serve anyone of this session
+    /// on that path (none while a request that may set a watch there is in flight).
+    /// </summary>
+    public bool Remove(string path, Action<WatchedEvent> watcher, out bool dataUnused, out bool childUnused)
+    {
+        lock (_lock)
+        {
+            var removed = Remove(path, watcher);
+            var idle = !_inFlight.ContainsKey(path);
+            dataUnused = removed && idle && !_data.ContainsKey(path) && !_exist.ContainsKey(path);
+            childUnused = removed && idle && !_child.ContainsKey(path);
+            return removed;
+        }
+    }
 
     public void Add(WatchKind kind, string path, Action<WatchedEvent> watcher)
     {

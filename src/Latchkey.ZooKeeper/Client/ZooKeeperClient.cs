@@ -17,10 +17,15 @@ namespace Latchkey.ZooKeeper.Client;
 public sealed class ZooKeeperClient : IAsyncDisposable
 {
     private const int SetWatchesChunkBytes = 128 * 1024;
+    private const int WatcherTypeChildren = 1;
+    private const int WatcherTypeData = 2;
 
     private readonly ZooKeeperClientOptions _options;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
+
+    // Orders watch-setting requests and removeWatches on the wire against the local watch table.
+    private readonly Lock _watchSend = new();
     private readonly WatchTable _watches = new();
     private readonly Channel<EventItem> _events = Channel.CreateUnbounded<EventItem>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _ended = new();
@@ -36,6 +41,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     private int _timeoutMs;
     private long _lastZxid;
     private long _lastConfirmedSend;
+    private long _serverWatchRemovals;
     private int _hostIndex;
     private ITimer? _lossTimer;
 
@@ -172,7 +178,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     {
         var frame = BeginRequest(OpCode.Exists);
         ZooKeeperCodec.WritePathWatch(frame, ToServerPath(path), watcher is not null);
-        return SendAsync(frame, (int error, ref JuteReader r) =>
+        return SendAsync(frame, watcher is null ? null : path, (int error, ref JuteReader r) =>
         {
             if (error == (int)ZooKeeperErrorCode.NoNode)
             {
@@ -193,7 +199,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     {
         var frame = BeginRequest(OpCode.GetData);
         ZooKeeperCodec.WritePathWatch(frame, ToServerPath(path), watcher is not null);
-        return SendAsync(frame, (int error, ref JuteReader r) =>
+        return SendAsync(frame, watcher is null ? null : path, (int error, ref JuteReader r) =>
         {
             ThrowIfError(error, path);
             var data = r.ReadBuffer() ?? [];
@@ -220,7 +226,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     {
         var frame = BeginRequest(OpCode.GetChildren2);
         ZooKeeperCodec.WritePathWatch(frame, ToServerPath(path), watcher is not null);
-        return SendAsync(frame, (int error, ref JuteReader r) =>
+        return SendAsync(frame, watcher is null ? null : path, (int error, ref JuteReader r) =>
         {
             ThrowIfError(error, path);
             var children = r.ReadStringVector();
@@ -260,7 +266,55 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     }
 
     /// <summary>Forgets a watcher locally, so it is not called (the server may still send the event).</summary>
-    public bool RemoveWatcher(string path, Action<WatchedEvent> watcher) => _watches.Remove(path, watcher);
+    public bool ForgetWatcher(string path, Action<WatchedEvent> watcher) => _watches.Remove(path, watcher);
+
+    /// <summary>
+    /// Forgets a watcher, and when no other watcher of this session needs the server's watch on that path,
+    /// removes that too (removeWatches), so no stray watch is left. False if the watcher was not registered.
+    /// </summary>
+    public async Task<bool> RemoveWatcherAsync(string path, Action<WatchedEvent> watcher, CancellationToken cancellationToken = default)
+    {
+        var serverPath = ToServerPath(path);
+        var replies = new List<Task<bool>>(2);
+        lock (_watchSend)
+        {
+            if (!_watches.Remove(path, watcher, out var dataUnused, out var childUnused))
+            {
+                return false;
+            }
+
+            // While disconnected there is nothing to send: the reconnect's setWatches leaves this watch out.
+            if (Volatile.Read(ref _connection) is { } connection)
+            {
+                if (dataUnused)
+                {
+                    replies.Add(SendRemoveWatchesAsync(connection, serverPath, WatcherTypeData));
+                }
+
+                if (childUnused)
+                {
+                    replies.Add(SendRemoveWatchesAsync(connection, serverPath, WatcherTypeChildren));
+                }
+            }
+        }
+
+        foreach (var reply in replies)
+        {
+            try
+            {
+                if (await reply.WaitAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    Interlocked.Increment(ref _serverWatchRemovals);
+                }
+            }
+            catch (ZooKeeperException)
+            {
+                // Connection lost meanwhile: the server's watch goes with the connection's setWatches.
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>Waits until connected (returns at once if connected).</summary>
     /// <exception cref="ZooKeeperSessionExpiredException">The session is over.</exception>
@@ -314,6 +368,9 @@ public sealed class ZooKeeperClient : IAsyncDisposable
 
     internal int WatchCount => _watches.Count;
 
+    /// <summary>How many server-side watches removeWatches removed (for tests).</summary>
+    internal long ServerWatchRemovals => Interlocked.Read(ref _serverWatchRemovals);
+
     internal void OnReply(long zxid, long sentAt)
     {
         if (zxid > 0)
@@ -357,6 +414,22 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         _ = ReconnectLoopAsync(reason);
     }
 
+    // Under _watchSend. True when the server removed a watch; NoWatcher (already fired or never set) is false.
+    private static Task<bool> SendRemoveWatchesAsync(ZooKeeperConnection connection, string serverPath, int type)
+    {
+        var frame = BeginRequest(OpCode.RemoveWatches);
+        frame.WriteString(serverPath);
+        frame.WriteInt(type);
+        frame.EndFrame(0);
+        var pending = new PendingRequest<bool>((int error, ref JuteReader _) => error switch
+        {
+            0 => true,
+            (int)ZooKeeperErrorCode.NoWatcher => false,
+            _ => throw ZooKeeperException.FromCode((ZooKeeperErrorCode)error, serverPath),
+        });
+        return connection.TrySend(frame, pending) ? pending.Task : Task.FromResult(false);
+    }
+
     private static void InterlockedMax(ref long location, long value)
     {
         var current = Volatile.Read(ref location);
@@ -396,16 +469,43 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         }
     }
 
-    private async Task<T> SendAsync<T>(JuteWriter frame, ReplyDecoder<T> decoder, CancellationToken cancellationToken)
+    private Task<T> SendAsync<T>(JuteWriter frame, ReplyDecoder<T> decoder, CancellationToken cancellationToken) =>
+        SendAsync(frame, watchPath: null, decoder, cancellationToken);
+
+    private async Task<T> SendAsync<T>(JuteWriter frame, string? watchPath, ReplyDecoder<T> decoder, CancellationToken cancellationToken)
     {
         frame.EndFrame(0);
         while (true)
         {
             var connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-            var pending = new PendingRequest<T>(decoder);
-            if (connection.TrySend(frame, pending))
+            if (watchPath is null)
             {
-                return await pending.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                var pending = new PendingRequest<T>(decoder);
+                if (connection.TrySend(frame, pending))
+                {
+                    return await pending.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                continue;
+            }
+
+            // A request that may set a watch is counted until its reply registered the watcher, so that a
+            // removeWatches for the same path is never sent while the server may still be setting one.
+            var watching = new PendingRequest<T>(decoder, () => _watches.EndPending(watchPath));
+            bool sent;
+            lock (_watchSend)
+            {
+                _watches.BeginPending(watchPath);
+                sent = connection.TrySend(frame, watching);
+                if (!sent)
+                {
+                    _watches.EndPending(watchPath);
+                }
+            }
+
+            if (sent)
+            {
+                return await watching.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -524,9 +624,10 @@ public sealed class ZooKeeperClient : IAsyncDisposable
                 End(ZooKeeperSessionState.AuthFailed, ex);
                 return;
             }
-            catch (Exception ex) when (IsConnectFailure(ex))
+#pragma warning disable CA1031 // Whatever one attempt hits, try the next host; the loss timer ends the session if none answers in time.
+            catch (Exception)
+#pragma warning restore CA1031
             {
-                // Try the next host; the loss timer ends the session if none answers in time.
             }
 
             if (++attempts % _options.Hosts.Count == 0)

@@ -250,7 +250,9 @@ internal sealed class ZooKeeperConnection : IDisposable
                 Dispatch(frame.Span);
             }
         }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException or ZooKeeperProtocolException or EndOfStreamException)
+#pragma warning disable CA1031 // Any failure of the read loop must fail the connection, or its requests would wait forever.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             Fail(ex);
         }
@@ -324,7 +326,9 @@ internal sealed class ZooKeeperConnection : IDisposable
                 }
             }
         }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+#pragma warning disable CA1031 // Same for the write loop.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             Fail(ex);
         }

@@ -11,10 +11,10 @@ namespace Latchkey.Embedded;
 /// An fsync costs milliseconds here (1.6 ms median measured on ext4), thirty times the budget of an
 /// uncontended acquire, so tokens are reserved in blocks, as database sequences do:
 /// <list type="bullet">
-/// <item>A durable high-water mark, fsynced before any token above it is handed out. It is written in
-/// two copies, each in its own 512-byte sector with a check word, one after the other with an fsync
-/// after each; a torn write can spoil only the copy being written, and the other still holds a mark
-/// at least as high as every token issued. Both are rewritten every <see cref="Block"/> tokens.</item>
+/// <item>A durable high-water mark, fsynced before any token above it is handed out, in two copies,
+/// each in its own 512-byte sector with a check word, both rewritten every <see cref="Block"/> tokens.
+/// A crash can tear a copy, but a copy it leaves unwritten still holds a mark at least as high as
+/// every token issued.</item>
 /// <item>The last issued token, with the boot id of the machine, written without fsync: every process
 /// on the machine reads it from the page cache, and a process crash cannot lose it. After a reboot
 /// (another boot id) or when it is unreadable, counting resumes above the durable mark.</item>
@@ -56,15 +56,16 @@ internal static class FileFence
         var next = (current is { } c && c <= reserved ? c : reserved) + 1;
         if (next > reserved)
         {
-            // Both copies, one after the other, each made durable before the next: a torn write spoils
-            // at most the copy being written, and the other still bounds every token issued so far.
-            Span<byte> durable = stackalloc byte[16];
+            // Both copies, then one fsync, before the token is handed out. A power loss before the fsync
+            // completes can leave each copy old, new or torn, and every old copy already bounds the tokens
+            // issued (none above it was handed out); only tampering can spoil both.
+            Span<byte> durable = stackalloc byte[SlotB + 16];
+            durable.Clear();
             var mark = next + Block;
             BinaryPrimitives.WriteInt64LittleEndian(durable, mark);
             BinaryPrimitives.WriteUInt64LittleEndian(durable[8..], (ulong)mark ^ DurableMagic);
+            durable[..16].CopyTo(durable[SlotB..]);
             RandomAccess.Write(file, durable, 0);
-            RandomAccess.FlushToDisk(file);
-            RandomAccess.Write(file, durable, SlotB);
             RandomAccess.FlushToDisk(file);
         }
 

@@ -24,6 +24,9 @@ internal sealed class FileLockAttempt(FileLockState state, LockRequest request) 
         _ => TryExclusive(),
     };
 
+    /// <summary>Lets go of anything held while not trying (the writers' gate); descriptors stay open.</summary>
+    public void Suspend() => ReleaseGate();
+
     public void Dispose()
     {
         ReleaseGate();
@@ -119,13 +122,19 @@ internal sealed class FileLockAttempt(FileLockState state, LockRequest request) 
         {
             var token = fence is null ? FileFence.Next(handle, state.TimeProvider) : NextFromFenceFile(fence);
             var since = state.TimeProvider.GetUtcNow();
+            var info = new FileHolderInfo(Environment.ProcessId, token, since, request.Value, request.Access);
+            FileParticipantFile? record = null;
             if (request.Access == LockAccess.Exclusive)
             {
-                new FileHolderInfo(Environment.ProcessId, token, since, request.Value).Write(handle);
+                info.Write(handle);
+            }
+            else
+            {
+                record = state.CreateParticipantFile(FileParticipantFile.ReaderPrefix, info); // Many readers share one file.
             }
 
             held = null; // The lease owns it now.
-            return new FileLockLease(state, handle, suffix, request.Access, token, since, request.Value);
+            return new FileLockLease(state, handle, suffix, request.Access, token, since, request.Value, record);
         }
         catch
         {

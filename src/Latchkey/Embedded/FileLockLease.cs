@@ -9,7 +9,7 @@ namespace Latchkey.Embedded;
 /// same name), which <see cref="Lost"/> reports.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The Lost source has no timer, and Lost must stay observable after release.")]
-internal sealed class FileLockLease(FileLockState state, SafeFileHandle handle, string suffix, LockAccess access, long token, DateTimeOffset since, string? value) : LockLease
+internal sealed class FileLockLease(FileLockState state, SafeFileHandle handle, string suffix, LockAccess access, long token, DateTimeOffset since, string? value, FileParticipantFile? record) : LockLease
 {
     private readonly CancellationTokenSource _lost = new();
     private int _released;
@@ -37,6 +37,7 @@ internal sealed class FileLockLease(FileLockState state, SafeFileHandle handle, 
         if (Interlocked.Exchange(ref _released, 1) == 0)
         {
             state.Untrack(this);
+            record?.Dispose();
 
             // Unlock before closing: the kernel reports the close to watchers before it drops the lock,
             // and a waiter woken by that report must find the lock free.

@@ -72,14 +72,14 @@ internal sealed class FileLockState(FileLockBackend backend, LockKind kind, stri
 
                 break;
             case LockKind.ReaderWriter:
-                AddIfHeld(holders, ProbeReaderWriter());
+                holders.AddRange(ProbeReaderWriter());
                 break;
             default:
                 AddIfHeld(holders, ProbeExclusive(FileLockPaths.LockSuffix));
                 break;
         }
 
-        var waiters = ListWaiters();
+        var waiters = ListParticipants(FileParticipantFile.WaiterPrefix);
         return new LockStatus(kind, name, holders, waiters);
     }
 
@@ -100,9 +100,9 @@ internal sealed class FileLockState(FileLockBackend backend, LockKind kind, stri
             return;
         }
 
-        if (suffix.StartsWith(FileWaiterFile.SuffixPrefix, StringComparison.Ordinal))
+        if (suffix.StartsWith(FileParticipantFile.WaiterPrefix, StringComparison.Ordinal) || suffix.StartsWith(FileParticipantFile.ReaderPrefix, StringComparison.Ordinal))
         {
-            Signal(ref _changed); // A waiter came or went.
+            Signal(ref _changed); // A waiter or reader came or went.
             return;
         }
 
@@ -156,22 +156,31 @@ internal sealed class FileLockState(FileLockBackend backend, LockKind kind, stri
     {
         var waiter = new Waiter(request.Access, request.Value);
         LinkedListNode<Waiter> node;
+        bool head;
         lock (_queue)
         {
             node = _queue.AddLast(waiter);
             _waiting++;
-            if (node == _queue.First)
+            head = node == _queue.First;
+            if (head)
             {
                 waiter.Head.TrySetResult();
             }
         }
 
+        if (!head)
+        {
+            // Another of our acquires got ahead while we tried: a writer must not keep the gate it
+            // took, or our own head could never pass it.
+            attempt.Suspend();
+        }
+
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, backend.DisposedToken);
-        FileWaiterFile? visible = null;
+        FileParticipantFile? visible = null;
         try
         {
             linked.Token.ThrowIfCancellationRequested();
-            visible = CreateWaiterFile(request);
+            visible = CreateParticipantFile(FileParticipantFile.WaiterPrefix, new FileHolderInfo(Environment.ProcessId, 0, TimeProvider.GetUtcNow(), request.Value, request.Access));
             await waiter.Head.Task.WaitAsync(linked.Token).ConfigureAwait(false);
             var step = 0;
             while (true)
@@ -229,23 +238,25 @@ internal sealed class FileLockState(FileLockBackend backend, LockKind kind, stri
         return first == released ? 0 : Math.Min(step + 1, 17);
     }
 
-    private FileWaiterFile CreateWaiterFile(LockRequest request)
+    /// <summary>Records a participant (a waiter, a reader) for every process's status.</summary>
+    /// <exception cref="LockBackendUnavailableException">The record cannot be written.</exception>
+    public FileParticipantFile CreateParticipantFile(string kindPrefix, FileHolderInfo info)
     {
         try
         {
-            return FileWaiterFile.Create(folder, _prefix, request, TimeProvider.GetUtcNow());
+            return FileParticipantFile.Create(folder, _prefix, kindPrefix, info);
         }
         catch (IOException ex)
         {
-            throw new LockBackendUnavailableException($"Cannot register a waiter for '{name}' in {folder}: {ex.Message}", ex);
+            throw new LockBackendUnavailableException($"Cannot record a participant of '{name}' in {folder}: {ex.Message}", ex);
         }
     }
 
-    /// <summary>The waiters of every process, oldest first; deletes the files of waiters that died.</summary>
-    private List<LockParticipant> ListWaiters()
+    /// <summary>The waiters (or readers) of every process, oldest first; deletes the files of those that died.</summary>
+    private List<LockParticipant> ListParticipants(string kindPrefix)
     {
         var waiters = new List<(LockParticipant Participant, string File)>();
-        var start = Path.GetFileName(_prefix) + FileWaiterFile.SuffixPrefix;
+        var start = Path.GetFileName(_prefix) + kindPrefix;
         foreach (var path in Directory.EnumerateFiles(folder, start + "*"))
         {
             var file = Path.GetFileName(path);
@@ -269,7 +280,8 @@ internal sealed class FileLockState(FileLockBackend backend, LockKind kind, stri
             var info = FileHolderInfo.Read(handle, 0);
             if (info is not null)
             {
-                waiters.Add((new LockParticipant($"pid-{info.ProcessId}/{file[(start.Length - FileWaiterFile.SuffixPrefix.Length)..]}", info.Access, null, info.Value, info.Since), file));
+                var id = $"pid-{info.ProcessId}/{file[(start.Length - kindPrefix.Length)..]}";
+                waiters.Add((new LockParticipant(id, info.Access, info.Token == 0 ? null : info.Token, info.Value, info.Since), file));
             }
         }
 
@@ -323,27 +335,28 @@ internal sealed class FileLockState(FileLockBackend backend, LockKind kind, stri
         return Describe(FileHolderInfo.Read(file), LockAccess.Exclusive);
     }
 
-    private LockParticipant? ProbeReaderWriter()
+    private List<LockParticipant> ProbeReaderWriter()
     {
         using var file = FileNative.TryOpenReadOnly(_prefix + FileLockPaths.ReaderWriterSuffix);
         if (file is null)
         {
-            return null;
+            return [];
         }
 
         if (!FileNative.TryLock(file, FileNative.LockShared))
         {
-            return Describe(FileHolderInfo.Read(file), LockAccess.Exclusive);
+            return [Describe(FileHolderInfo.Read(file), LockAccess.Exclusive)];
         }
 
         FileNative.UnlockFile(file);
         if (FileNative.TryLock(file, FileNative.LockExclusive))
         {
-            return null;
+            return [];
         }
 
-        // Readers hold it. They leave no record (one file cannot hold many), so their number is unknown.
-        return new LockParticipant("readers", LockAccess.Shared, null);
+        // Readers hold it: each leaves a record of its own.
+        var readers = ListParticipants(FileParticipantFile.ReaderPrefix);
+        return readers.Count > 0 ? readers : [new LockParticipant("readers", LockAccess.Shared, null)];
     }
 
     private static LockParticipant Describe(FileHolderInfo? info, LockAccess access) => info is null

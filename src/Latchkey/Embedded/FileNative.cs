@@ -124,7 +124,7 @@ internal static class FileNative
     {
         while (true)
         {
-            var fd = OpenRaw(path, flags, Convert.ToInt32("644", 8));
+            var fd = OpenRaw(path, flags, Convert.ToInt32("666", 8)); // Less the umask, as for any new file.
             if (fd >= 0)
             {
                 return new SafeFileHandle(fd, ownsHandle: true);

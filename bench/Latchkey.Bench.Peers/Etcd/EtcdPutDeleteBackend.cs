@@ -1,0 +1,47 @@
+using System.Text;
+using Google.Protobuf;
+using Latchkey.Backend;
+using Latchkey.Bench.Peers.Protocol;
+
+namespace Latchkey.Bench.Peers.Etcd;
+
+/// <summary>
+/// NOT A LOCK. The physical limit under any etcd lock: "acquire" is one Put, with the provider's lease, of a key
+/// unique to the acquisition (so it never excludes anyone and never waits), "release" one Delete of it. At the
+/// same concurrency it measures the rate of raw Put+Delete pairs the same etcd sustains — two Raft commits per
+/// cycle, as a lock needs at least.
+/// </summary>
+internal sealed class EtcdPutDeleteBackend : LockBackend
+{
+    private const string KeyPrefix = "latchkey-peer/putdelete/";
+    private readonly PeerEtcdSession _session;
+    private readonly string _instance = Guid.NewGuid().ToString("N")[..12];
+    private long _acquisitions;
+
+    public EtcdPutDeleteBackend(PeerEtcdSession session)
+    {
+        _session = session;
+    }
+
+    public override LockProviderCapabilities Capabilities { get; } = PeerAddress.Capabilities(PeerSchemes.EtcdPutDelete, leases: true);
+
+    public override async ValueTask ConnectAsync(CancellationToken cancellationToken) =>
+        await _session.GetLeaseAsync(cancellationToken).ConfigureAwait(false);
+
+    public override async ValueTask<LockLease?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
+    {
+        PeerAddress.RequireExclusiveLock(request, PeerSchemes.EtcdPutDelete);
+        var lease = await _session.GetLeaseAsync(cancellationToken).ConfigureAwait(false);
+        var key = ByteString.CopyFrom($"{KeyPrefix}{request.EscapedName}/{_instance}/{Interlocked.Increment(ref _acquisitions)}", Encoding.UTF8);
+        var response = await _session.CallAsync(() => _session.Kv.PutAsync(new PutRequest { Key = key, Lease = lease }, cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
+        return new EtcdPutDeleteLease(_session, key, response.Header.Revision);
+    }
+
+    public override ValueTask<LockStatus> GetStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken) =>
+        throw PeerAddress.NoStatus(PeerSchemes.EtcdPutDelete);
+
+    public override IAsyncEnumerable<LockStatus> WatchStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken) =>
+        throw PeerAddress.NoStatus(PeerSchemes.EtcdPutDelete);
+
+    public override ValueTask DisposeAsync() => _session.DisposeAsync();
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Runs Latchkey's backends and the peers through the same harness (`latchkey bench`) on the same servers,
+# one after the other, plus etcd's Go Mutex and Curator's InterProcessMutex (their own programs, same
+# workload), and prints a Markdown table. Short runs: each is WARMUP + DURATION.
+#
+#   bench/peers/run-all.sh [OUT_DIR]
+#
+# Needs: the dev servers' addresses (source /tmp/lk-dev-servers/env, or LATCHKEY_ETCD/REDIS/ZK set),
+# a built CLI (CLI_BIN, default src/Latchkey.Cli/bin/Debug/net10.0) and a built peers library
+# (PEERS_BIN, default bench/Latchkey.Bench.Peers/bin/Debug/net10.0). The harness is copied to a scratch
+# directory with the peers beside it, without its deps.json, so the runtime loads every dll found there
+# (the peers' dependencies, DistributedLock.*, are not in the CLI's deps.json).
+# DURATION (default 5s), WARMUP (500ms), ONLY (a regex of run labels to keep) tune it.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+out="${1:-/tmp/latchkey-peers/results-$(date -u +%Y%m%dT%H%M%SZ)}"
+cli_bin="${CLI_BIN:-$root/src/Latchkey.Cli/bin/Debug/net10.0}"
+peers_bin="${PEERS_BIN:-$root/bench/Latchkey.Bench.Peers/bin/Debug/net10.0}"
+duration="${DURATION:-5s}"
+warmup="${WARMUP:-500ms}"
+only="${ONLY:-.}"
+: "${LATCHKEY_ETCD:?source /tmp/lk-dev-servers/env first}" "${LATCHKEY_REDIS:?}" "${LATCHKEY_ZK:?}"
+etcd="${LATCHKEY_ETCD#*://}"; redis="${LATCHKEY_REDIS#*://}"; zk="${LATCHKEY_ZK#*://}"
+
+harness="$out/harness"
+mkdir -p "$out"
+rm -rf "$harness"
+cp -r "$cli_bin" "$harness"
+cp "$peers_bin"/Latchkey.Bench.Peers.dll "$peers_bin"/DistributedLock.*.dll "$harness"/
+rm -f "$harness"/*.deps.json
+
+# label|contenders|locks|hold|think|extra harness flags
+workloads=(
+  "8x1-hold1-think2|8|1|1ms|2ms|"
+  "64x64|64|64|0ms|0ms|"
+  "64x1|64|1|0ms|0ms|"
+  "uncontended|1|1|0ms|0ms|"
+)
+backends=(
+  "latchkey etcd|etcd://$etcd"
+  "peer etcd v3lock|peer-etcd-v3lock://$etcd"
+  "limit etcd Put+Delete|peer-etcd-putdelete://$etcd"
+  "latchkey redis|redis://$redis"
+  "latchkey redis fair|redis://$redis?fair=true"
+  "peer DistributedLock.Redis|peer-distributedlock-redis://$redis"
+  "limit Redis SET+DEL|peer-redis-raw://$redis"
+  "latchkey zk|zk://$zk"
+)
+
+run() { # label file command...
+  local label="$1" file="$2"; shift 2
+  if ! [[ "$label" =~ $only ]]; then return; fi
+  echo ">> $label" >&2
+  echo "   $*" >&2
+  if ! "$@" > "$file.log" 2>&1; then
+    echo "   FAILED (see $file.log)" >&2
+    tail -3 "$file.log" >&2
+  fi
+}
+
+for w in "${workloads[@]}"; do
+  IFS='|' read -r wl n k hold think extra <<< "$w"
+  for b in "${backends[@]}"; do
+    IFS='|' read -r name uri <<< "$b"
+    flags=()
+    # The dev ZooKeeper admits 60 connections per client address (maxClientCnxns), shared with other
+    # users: 64 contenders share one provider (one session) there.
+    if [[ "$uri" == zk://* && "$n" -gt 32 ]]; then flags+=(--shared-provider); fi
+    file="$out/$wl--${name// /_}"
+    run "$wl | $name" "$file" "$harness/Latchkey.Cli" bench --backend "$uri" -n "$n" -k "$k" --hold "$hold" --think "$think" \
+      -d "$duration" --warmup "$warmup" --json "$file.json" ${flags[@]+"${flags[@]}"}
+  done
+  holdms="${hold%ms}"; thinkms="${think%ms}"
+  dsec="$(python3 -c "import sys; t=sys.argv[1]; print(float(t[:-2])/1000 if t.endswith('ms') else float(t.rstrip('s')))" "$duration")"
+  wsec="$(python3 -c "import sys; t=sys.argv[1]; print(float(t[:-2])/1000 if t.endswith('ms') else float(t.rstrip('s')))" "$warmup")"
+  file="$out/$wl--peer_etcd_Go_Mutex"
+  run "$wl | peer etcd Go Mutex" "$file" bash -c "\"$root/bench/peers/etcd-go-mutex/run.sh\" $etcd -contenders $n -locks $k -hold ${holdms}ms -think ${thinkms}ms -duration ${dsec}s -warmup ${wsec}s > \"$file.json\""
+  cshared=""; if [[ "$n" -gt 32 ]]; then cshared="-shared"; fi
+  file="$out/$wl--peer_Curator_InterProcessMutex"
+  run "$wl | peer Curator InterProcessMutex" "$file" bash -c "\"$root/bench/peers/zk-curator/run.sh\" $zk $cshared -contenders $n -locks $k -hold $holdms -think $thinkms -duration $dsec -warmup $wsec > \"$file.json\""
+done
+
+python3 "$root/bench/peers/summarize.py" "$out" | tee "$out/summary.md"

@@ -1,0 +1,46 @@
+using System.Globalization;
+using Latchkey.Bench;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Latchkey.Cli;
+
+/// <summary><c>latchkey elect NAME -- COMMAND</c>: campaigns, runs the command while leader, resigns after.</summary>
+internal sealed class ElectCommand(CliConsoles consoles) : AsyncCommand<ElectSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, ElectSettings settings, CancellationToken cancellationToken)
+    {
+        var command = context.Remaining.Raw;
+        if (command.Count == 0)
+        {
+            return Usage.Fail(consoles, "elect needs a command after '--', as in: latchkey elect NAME -- COMMAND [ARGS...]");
+        }
+
+        var value = settings.Value ?? $"{Environment.MachineName}:{Environment.ProcessId}";
+        await using var provider = await Connections.OpenAsync(settings.ResolveBackend(), cancellationToken);
+        var election = provider.CreateElection(settings.Name, new LockOptions { Ttl = settings.Ttl });
+        consoles.Error.MarkupLineInterpolated($"[grey]latchkey: campaigning in '{settings.Name}' as '{value}'...[/]");
+        ILeadership leadership;
+        try
+        {
+            leadership = await election.CampaignAsync(value, settings.Timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            consoles.Error.MarkupLineInterpolated($"[yellow]latchkey:[/] not elected in '{settings.Name}' within {BenchRunner.FormatDuration(settings.Timeout!.Value)}.");
+            return ExitCodes.Busy;
+        }
+
+        await using (leadership)
+        {
+            consoles.Error.MarkupLineInterpolated($"[grey]latchkey: leader of '{settings.Name}', term {leadership.FencingToken}.[/]");
+            var environment = new Dictionary<string, string>
+            {
+                [EnvironmentNames.FencingToken] = leadership.FencingToken.ToString(CultureInfo.InvariantCulture),
+                [EnvironmentNames.LockName] = settings.Name,
+                [EnvironmentNames.LeaderValue] = value,
+            };
+            return await ChildProcess.RunAsync([.. command], environment, consoles.Error, leadership.Lost, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using Latchkey.Bench;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Latchkey.Cli;
+
+/// <summary>The <c>latchkey</c> command line: its commands, and how errors become exit codes.</summary>
+internal static class LatchkeyApp
+{
+    /// <summary>The hidden command the demo starts its worker processes with.</summary>
+    public const string DemoWorkerCommandName = "demo-worker";
+
+    public static Task<int> RunAsync(IEnumerable<string> args, CliConsoles consoles, CancellationToken cancellationToken)
+    {
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("latchkey");
+            config.ConfigureConsole(consoles.Out);
+            config.Settings.Registrar.RegisterInstance(consoles);
+            config.CancellationExitCode(ExitCodes.Interrupted);
+
+            config.AddCommand<RunCommand>("run")
+                .WithDescription("Run a command while holding a lock. The command gets LATCHKEY_FENCING_TOKEN and LATCHKEY_LOCK_NAME; its exit code is passed through.")
+                .WithExample("run", "nightly-report", "--", "./report.sh")
+                .WithExample("run", "deploy", "--no-wait", "--", "make", "deploy")
+                .WithExample("run", "deploy", "--timeout", "30s", "--backend", "etcd://127.0.0.1:2379", "--", "make", "deploy");
+            config.AddCommand<StatusCommand>("status")
+                .WithDescription("Show who holds a lock (token, age) and who waits for it.")
+                .WithExample("status", "nightly-report")
+                .WithExample("status", "workers", "--kind", "semaphore", "--json");
+            config.AddCommand<ElectCommand>("elect")
+                .WithDescription("Campaign for leadership, run a command while leader, resign when it exits.")
+                .WithExample("elect", "scheduler", "--value", "host-a:8080", "--", "./scheduler");
+            config.AddCommand<DemoCommand>("demo")
+                .WithDescription("Show workers (tasks and processes) contending for one lock, a holder killed, and a check that no two critical sections overlapped.");
+            config.AddCommand<BenchCommand>("bench")
+                .WithDescription("Measure a backend: cycles/s, acquire and hand-off latency, fairness, memory.")
+                .WithExample("bench", "--backend", "memory://", "--contenders", "1")
+                .WithExample("bench", "--contenders", "8", "--hold", "100us", "--think", "100us", "--json", "bench.json", "--plot", "bench.png");
+            config.AddCommand<DemoWorkerCommand>(DemoWorkerCommandName).IsHidden();
+
+            config.SetExceptionHandler((exception, _) => Report(consoles.Error, exception));
+        });
+        return app.RunAsync(args, cancellationToken);
+    }
+
+    private static int Report(IAnsiConsole errors, Exception exception)
+    {
+        var (code, message) = exception switch
+        {
+            // Spectre wraps a converter's exception ("Failed to convert..."); ours says what a duration looks like.
+            CommandAppException { InnerException: FormatException inner } => (ExitCodes.Usage, inner.Message),
+            CommandAppException e => (ExitCodes.Usage, e.Message),
+            FormatException or ArgumentException => (ExitCodes.Usage, exception.Message),
+            LockBackendUnavailableException => (ExitCodes.Unavailable, exception.Message),
+            OperationCanceledException => (ExitCodes.Interrupted, "interrupted."),
+            _ => (ExitCodes.Internal, exception.ToString()),
+        };
+        errors.MarkupLineInterpolated($"[red]latchkey:[/] {message}");
+        return code;
+    }
+}

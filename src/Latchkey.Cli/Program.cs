@@ -1,0 +1,16 @@
+using System.Runtime.InteropServices;
+using Latchkey.Cli;
+
+using var stop = new CancellationTokenSource();
+
+// Ctrl-C and SIGTERM stop the command latchkey runs and release the lock, instead of killing latchkey
+// with the lock still held until its TTL.
+void Interrupt(PosixSignalContext context)
+{
+    context.Cancel = true;
+    stop.Cancel();
+}
+
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+return await LatchkeyApp.RunAsync(args, CliConsoles.System(), stop.Token);

@@ -1,0 +1,45 @@
+using System.Globalization;
+using Latchkey.Bench;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Latchkey.Cli;
+
+/// <summary><c>latchkey run NAME -- COMMAND</c>: runs a command while holding a lock.</summary>
+internal sealed class RunCommand(CliConsoles consoles) : AsyncCommand<RunSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, RunSettings settings, CancellationToken cancellationToken)
+    {
+        var command = context.Remaining.Raw;
+        if (command.Count == 0)
+        {
+            return Usage.Fail(consoles, "run needs a command after '--', as in: latchkey run NAME -- COMMAND [ARGS...]");
+        }
+
+        var backend = settings.ResolveBackend();
+        await using var provider = await Connections.OpenAsync(backend, cancellationToken);
+        var distributedLock = provider.CreateLock(settings.Name, new LockOptions { Ttl = settings.Ttl });
+        var timeout = settings.NoWait ? TimeSpan.Zero : settings.Timeout ?? System.Threading.Timeout.InfiniteTimeSpan;
+        await using var handle = await distributedLock.TryAcquireAsync(timeout, cancellationToken);
+        if (handle is null)
+        {
+            if (settings.NoWait)
+            {
+                consoles.Error.MarkupLineInterpolated($"[yellow]latchkey:[/] lock '{settings.Name}' is busy.");
+            }
+            else
+            {
+                consoles.Error.MarkupLineInterpolated($"[yellow]latchkey:[/] lock '{settings.Name}' was not acquired within {BenchRunner.FormatDuration(settings.Timeout!.Value)}.");
+            }
+
+            return ExitCodes.Busy;
+        }
+
+        var environment = new Dictionary<string, string>
+        {
+            [EnvironmentNames.FencingToken] = handle.FencingToken.ToString(CultureInfo.InvariantCulture),
+            [EnvironmentNames.LockName] = settings.Name,
+        };
+        return await ChildProcess.RunAsync([.. command], environment, consoles.Error, handle.Lost, cancellationToken);
+    }
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Text.Json;
+using Latchkey.Bench;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Latchkey.Cli;
+
+/// <summary><c>latchkey status NAME</c>: who holds a lock and who waits for it.</summary>
+internal sealed class StatusCommand(CliConsoles consoles) : AsyncCommand<StatusSettings>
+{
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public override async Task<int> ExecuteAsync(CommandContext context, StatusSettings settings, CancellationToken cancellationToken)
+    {
+        var backend = settings.ResolveBackend();
+        await using var provider = await Connections.OpenAsync(backend, cancellationToken);
+        var status = await provider.GetStatusAsync(settings.ParsedKind, settings.Name, cancellationToken);
+        var now = DateTimeOffset.UtcNow;
+        if (settings.Json)
+        {
+            var document = new
+            {
+                kind = status.Kind.ToString(),
+                name = status.Name,
+                backend,
+                held = status.IsHeld,
+                holders = status.Holders.Select(p => Describe(p, now)),
+                waiters = status.Waiters.Select(p => Describe(p, now)),
+            };
+            consoles.Out.WriteLine(JsonSerializer.Serialize(document, JsonOptions));
+            return ExitCodes.Ok;
+        }
+
+        consoles.Out.MarkupLineInterpolated(
+            $"{status.Kind} [bold]{status.Name}[/] on {backend}: {(status.IsHeld ? $"held by {status.Holders.Count}" : "free")}, {status.Waiters.Count} waiting");
+        if (status.Holders.Count + status.Waiters.Count == 0)
+        {
+            return ExitCodes.Ok;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (var column in new[] { "role", "id", "access", "token / sequence", "value", "age" })
+        {
+            table.AddColumn(column);
+        }
+
+        foreach (var (role, participant) in status.Holders.Select(p => ("holder", p)).Concat(status.Waiters.Select(p => ("waiter", p))))
+        {
+            table.AddRow(
+                Markup.Escape(role),
+                Markup.Escape(participant.Id),
+                participant.Access.ToString(),
+                participant.Sequence?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                Markup.Escape(participant.Value ?? "-"),
+                participant.Since is { } since ? Age(now - since) : "-");
+        }
+
+        consoles.Out.Write(table);
+        return ExitCodes.Ok;
+    }
+
+    private static object Describe(LockParticipant participant, DateTimeOffset now) => new
+    {
+        id = participant.Id,
+        access = participant.Access.ToString(),
+        token = participant.Sequence,
+        value = participant.Value,
+        since = participant.Since,
+        ageSeconds = participant.Since is { } since ? Math.Round((now - since).TotalSeconds, 3) : (double?)null,
+    };
+
+    private static string Age(TimeSpan age) => age.TotalSeconds < 120
+        ? age.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s"
+        : age.ToString(@"d\.hh\:mm\:ss", CultureInfo.InvariantCulture);
+}
