@@ -92,12 +92,14 @@ internal sealed class EtcdLockLease : LockLease
 
     /// <summary>
     /// Starts watching our key for deletion. The watch starts now (synced: a watch from a past revision
-    /// would join etcd's slow catch-up group); if the store moved on since <paramref name="seenAtRevision"/>,
-    /// at which our key existed, one read in the background covers the gap.
+    /// would join etcd's slow catch-up group). If the store moved on since <paramref name="seenAtRevision"/>,
+    /// at which our key existed, a holder covers the gap with one read in the background; a waiter does not
+    /// need to (<paramref name="waiting"/>): this watch is created before its predecessor's on the same
+    /// stream, and every way out of a wait re-reads our key after that watch started, or saw nothing change.
     /// </summary>
-    public void WatchOwnKey(long seenAtRevision)
+    public void WatchOwnKey(long seenAtRevision, bool waiting)
     {
-        _ownWatch ??= _backend.Watches.Watch(Key, ByteString.Empty, 0, deletesOnly: true, OnOwnKeyEvent, awaitable: false, onCreated: createdAt =>
+        _ownWatch ??= _backend.Watches.Watch(Key, ByteString.Empty, 0, deletesOnly: true, OnOwnKeyEvent, awaitable: false, onCreated: waiting ? null : createdAt =>
         {
             if (createdAt != seenAtRevision)
             {
@@ -258,7 +260,7 @@ internal sealed class EtcdLockLease : LockLease
             else if (rewatch && Volatile.Read(ref _state) != Ended)
             {
                 _ownWatch = null;
-                WatchOwnKey(response.Header.Revision);
+                WatchOwnKey(response.Header.Revision, waiting: false);
             }
         }
         catch (Exception ex) when (ex is LockBackendUnavailableException or LockLostException)

@@ -55,7 +55,7 @@ internal static class EtcdQueue
                         await SignalSuccessorAsync(backend, lease, abort.Token).ConfigureAwait(false);
                     }
 
-                    lease.WatchOwnKey(view.Revision);
+                    lease.WatchOwnKey(view.Revision, waiting: false);
                     lease.MarkHeld();
                     return lease;
                 }
@@ -67,7 +67,7 @@ internal static class EtcdQueue
                 }
 
                 waited = true;
-                lease.WatchOwnKey(view.Revision);
+                lease.WatchOwnKey(view.Revision, waiting: true);
                 view = await WaitAsync(backend, lease, step, view, abort.Token).ConfigureAwait(false);
             }
         }

@@ -41,7 +41,7 @@ public sealed class EtcdHandOffBench
                 var theLock = p.CreateLock("bench");
                 return async () =>
                 {
-                    var handle = await theLock.AcquireAsync(cancellationToken: Ct);
+                    var handle = await theLock.AcquireAsync(TimeSpan.FromSeconds(30), Ct);
                     return async () => await handle.ReleaseAsync();
                 };
             }).ToList());
@@ -56,12 +56,20 @@ public sealed class EtcdHandOffBench
             }
 
             var name = ByteString.CopyFromUtf8(prefix + "/v3lock/bench");
-            var v3lock = await RunAsync(leases.Select<long, Func<Task<Func<Task>>>>(lease => async () =>
+            try
             {
-                var key = (await lockClient.LockAsync(new LockRequest { Name = name, Lease = lease }, cancellationToken: Ct)).Key;
-                return async () => await lockClient.UnlockAsync(new UnlockRequest { Key = key }, cancellationToken: Ct);
-            }).ToList());
-            Report("v3lock", v3lock);
+                var v3lock = await RunAsync(leases.Select<long, Func<Task<Func<Task>>>>(lease => async () =>
+                {
+                    var key = (await lockClient.LockAsync(new LockRequest { Name = name, Lease = lease }, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: Ct)).Key;
+                    return async () => await lockClient.UnlockAsync(new UnlockRequest { Key = key }, cancellationToken: Ct);
+                }).ToList());
+                Report("v3lock", v3lock);
+            }
+            catch (Grpc.Core.RpcException ex)
+            {
+                // Seen here under heavy load: a server-side Lock that never returns. Reported, not hidden.
+                TestContext.Current.TestOutputHelper?.WriteLine($"v3lock: a Lock call failed after 30 s: {ex.Status}");
+            }
 
             var pairs = 0L;
             var stop = Stopwatch.StartNew();
@@ -80,7 +88,14 @@ public sealed class EtcdHandOffBench
             TestContext.Current.TestOutputHelper?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"raw put+delete pairs, {Contenders} concurrent: {pairs / Duration.TotalSeconds:F0}/s"));
             foreach (var lease in leases)
             {
-                await probe.Lease.LeaseRevokeAsync(new LeaseRevokeRequest { ID = lease }, cancellationToken: Ct);
+                try
+                {
+                    await probe.Lease.LeaseRevokeAsync(new LeaseRevokeRequest { ID = lease }, cancellationToken: Ct);
+                }
+                catch (Grpc.Core.RpcException ex) when (ex.StatusCode == Grpc.Core.StatusCode.NotFound)
+                {
+                    // Expired already (a stalled v3lock run outlasts its TTL).
+                }
             }
         }
         finally

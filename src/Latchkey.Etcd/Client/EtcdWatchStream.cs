@@ -107,7 +107,9 @@ internal sealed class EtcdWatchStream : IAsyncDisposable
                     lock (_gate)
                     {
                         _outbox = outbox;
-                        foreach (var watch in _watches.Values)
+                        // In creation order, so a watch created before another on the old stream is again
+                        // created no later than it (a waiter relies on its own key's watch starting first).
+                        foreach (var watch in _watches.Values.OrderBy(w => w.Id))
                         {
                             outbox.Writer.TryWrite(watch.CreateRequest());
                         }
