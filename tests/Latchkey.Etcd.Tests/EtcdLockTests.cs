@@ -163,7 +163,7 @@ public sealed class EtcdLockTests : IAsyncLifetime
     public async Task Partition_HolderIsToldLostBeforeTheWaiterBehindItAcquires_WithinTheTtl()
     {
         const int ttl = 2;
-        await using var proxy = new Fault.Tests.LoopbackProxy(Fault.Tests.LoopbackProxy.ParseHostPort(_probe.HostPort));
+        await using var proxy = new Conformance.LoopbackProxy(Conformance.LoopbackProxy.ParseHostPort(_probe.HostPort));
         var cutOff = Provider(ttl, proxy.Address);
         var other = Provider(ttl);
         var held = await cutOff.CreateLock("partition").AcquireAsync(Patience, Ct);
@@ -188,7 +188,7 @@ public sealed class EtcdLockTests : IAsyncLifetime
     public async Task Partition_Healed_TheProviderAcquiresAgainWithANewLeaseAndANewerToken()
     {
         const int ttl = 2;
-        await using var proxy = new Fault.Tests.LoopbackProxy(Fault.Tests.LoopbackProxy.ParseHostPort(_probe.HostPort));
+        await using var proxy = new Conformance.LoopbackProxy(Conformance.LoopbackProxy.ParseHostPort(_probe.HostPort));
         var provider = Provider(ttl, proxy.Address);
         var backend = EtcdProbe.BackendOf(provider);
         var held = await provider.CreateLock("heal").AcquireAsync(Patience, Ct);

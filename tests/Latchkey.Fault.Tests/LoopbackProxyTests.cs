@@ -1,3 +1,5 @@
+using Latchkey.Conformance;
+
 namespace Latchkey.Fault.Tests;
 
 /// <summary>The proxy itself must forward, blackhole and heal, or every partition test proves nothing.</summary>

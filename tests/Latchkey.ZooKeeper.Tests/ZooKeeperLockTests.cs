@@ -1,4 +1,5 @@
 using System.Text;
+using Latchkey.Conformance;
 using Latchkey.ZooKeeper.Client;
 
 namespace Latchkey.ZooKeeper.Tests;
@@ -146,8 +147,8 @@ public sealed class ZooKeeperLockTests
     [Fact]
     public async Task Partition_LongerThanTheSession_FiresLostBeforeAnotherHolderGetsIt()
     {
-        await using var proxy = new LoopbackProxy(ZooKeeperServer.Options().Hosts[0].Port);
-        await using var holder = LockProvider.Connect($"zk://127.0.0.1:{proxy.Port}?sessionTimeout=2s");
+        await using var proxy = new LoopbackProxy(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, ZooKeeperServer.Options().Hosts[0].Port));
+        await using var holder = LockProvider.Connect($"zk://{proxy.Address}?sessionTimeout=2s");
         await using var waiter = Connect();
         var name = UniqueName();
         var held = await holder.CreateLock(name).AcquireAsync(cancellationToken: Ct);

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Latchkey.Fault.Tests;
+namespace Latchkey.Conformance;
 
 /// <summary>
 /// A TCP proxy on 127.0.0.1 that a test puts between a client and its server, to simulate a
