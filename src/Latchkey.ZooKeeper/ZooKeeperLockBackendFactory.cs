@@ -1,6 +1,6 @@
 using Latchkey.Backend;
-using Microsoft.Extensions.Logging;
 using Latchkey.ZooKeeper.Client;
+using Microsoft.Extensions.Logging;
 
 namespace Latchkey.ZooKeeper;
 

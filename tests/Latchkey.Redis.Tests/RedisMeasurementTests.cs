@@ -90,7 +90,8 @@ public sealed class RedisMeasurementTests
 #pragma warning restore VSTHRD002
                     Thread.Sleep(2); // think 2 ms
                 }
-            }) { IsBackground = true }).ToList();
+            })
+            { IsBackground = true }).ToList();
             threads.ForEach(t => t.Start());
             await Task.Run(() => threads.ForEach(t => t.Join(RedisTestExtensions.Patience)), Cancel);
         }

@@ -1,6 +1,6 @@
+using System.Runtime.CompilerServices;
 using Latchkey.Backend;
 using Medallion.Threading.Redis;
-using System.Runtime.CompilerServices;
 
 namespace Latchkey.Bench.Peers.Redis;
 
