@@ -240,10 +240,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                             await client.SetDataAsync(path, data, cancellationToken: CancellationToken.None).ConfigureAwait(false);
                         }
 
-                        var lease = new ZooKeeperLockLease(this, client, path, czxid);
-                        _held.TryAdd(lease, 0);
-                        lease.WatchOwnNode();
-                        return lease;
+                        return Hold(client, path, czxid);
                     }
 
                     if (!request.Wait)
@@ -253,8 +250,8 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                     }
 
                     cancellationToken.ThrowIfCancellationRequested();
-                    var wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    Action<WatchedEvent> watcher = _ => wake.TrySetResult();
+                    var wake = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    Action<WatchedEvent> watcher = e => wake.TrySetResult(e.Type == WatchedEventType.NodeDeleted);
                     string watched;
                     if (decision.WatchChildren)
                     {
@@ -288,9 +285,10 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                         }
                     }
 
+                    bool watchedDeleted;
                     try
                     {
-                        await wake.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                        watchedDeleted = await wake.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException)
                     {
@@ -300,6 +298,14 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                     }
 
                     Interlocked.Increment(ref _wakeups);
+                    if (watchedDeleted && request.Permits == 1 && decision.WatchNode == queue[0].Name)
+                    {
+                        // The node we waited for was the head of the queue and is gone. Sequence numbers only
+                        // grow, so nothing can come before us now: we hold, without listing the children again
+                        // (hand-off costs the releaser's delete and this one event). If our own node went
+                        // meanwhile, the lease's watch of it fires Lost at once.
+                        return Hold(client, path, czxid);
+                    }
                 }
                 catch (ZooKeeperConnectionLossException) when (++losses < MaxConnectionLosses)
                 {
@@ -314,6 +320,14 @@ internal sealed class ZooKeeperLockBackend : LockBackend
             await DeleteOwnNodeAsync(client, path).ConfigureAwait(false);
             throw;
         }
+    }
+
+    private ZooKeeperLockLease Hold(ZooKeeperClient client, string path, long czxid)
+    {
+        var lease = new ZooKeeperLockLease(this, client, path, czxid);
+        _held.TryAdd(lease, 0);
+        lease.WatchOwnNode();
+        return lease;
     }
 
     /// <summary>
