@@ -1,7 +1,7 @@
 using System.Text;
 using Google.Protobuf;
 using Latchkey.Backend;
-using Latchkey.Bench.Peers.Protocol;
+using Latchkey.Etcd.Protocol;
 
 namespace Latchkey.Bench.Peers.Etcd;
 

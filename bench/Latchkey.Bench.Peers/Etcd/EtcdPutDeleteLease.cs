@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using Latchkey.Backend;
-using Latchkey.Bench.Peers.Protocol;
+using Latchkey.Etcd.Protocol;
 
 namespace Latchkey.Bench.Peers.Etcd;
 

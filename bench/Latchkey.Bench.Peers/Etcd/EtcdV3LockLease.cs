@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using Latchkey.Backend;
-using V3Lock = Latchkey.Bench.Peers.Protocol.V3Lock;
+using V3Lock = Latchkey.Etcd.Protocol.V3Lock;
 
 namespace Latchkey.Bench.Peers.Etcd;
 

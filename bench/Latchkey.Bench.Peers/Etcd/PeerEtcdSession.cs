@@ -1,6 +1,6 @@
 using Grpc.Core;
 using Grpc.Net.Client;
-using Latchkey.Bench.Peers.Protocol;
+using Latchkey.Etcd.Protocol;
 
 namespace Latchkey.Bench.Peers.Etcd;
 
