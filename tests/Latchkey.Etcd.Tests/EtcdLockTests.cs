@@ -5,31 +5,8 @@ using Latchkey.Etcd.Client;
 namespace Latchkey.Etcd.Tests;
 
 /// <summary>etcd-specific behaviour of the exclusive lock: round trips, keys, leases and loss, against the real etcd.</summary>
-public sealed class EtcdLockTests : IAsyncLifetime
+public sealed class EtcdLockTests : EtcdTestBase
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private readonly List<ILockProvider> _providers = [];
-    private readonly string _prefix = EtcdProbe.NewPrefix();
-    private EtcdProbe _probe = null!;
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public ValueTask InitializeAsync()
-    {
-        _probe = new EtcdProbe();
-        return default;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var provider in _providers)
-        {
-            await provider.DisposeAsync();
-        }
-
-        _probe?.Dispose();
-    }
-
     [Fact]
     public async Task UncontendedCycle_IsOneTransactionToAcquireAndOneToRelease()
     {
@@ -63,7 +40,7 @@ public sealed class EtcdLockTests : IAsyncLifetime
 
         // One transaction whose compare failed; a put-then-withdraw would have been two.
         Assert.Equal(1, client.RequestCount - before);
-        Assert.Equal(held.FencingToken, Assert.Single(await _probe.ListAsync(_prefix)).CreateRevision);
+        Assert.Equal(held.FencingToken, Assert.Single(await Probe.ListAsync(Prefix)).CreateRevision);
     }
 
     [Fact]
@@ -71,10 +48,10 @@ public sealed class EtcdLockTests : IAsyncLifetime
     {
         var provider = Provider();
         await using var held = await provider.CreateLock("token").AcquireAsync(Patience, Ct);
-        var keys = await _probe.ListAsync(_prefix);
+        var keys = await Probe.ListAsync(Prefix);
         var key = Assert.Single(keys);
         Assert.Equal(held.FencingToken, key.CreateRevision);
-        Assert.StartsWith($"{_prefix}/lock/token/", key.Key.ToStringUtf8(), StringComparison.Ordinal);
+        Assert.StartsWith($"{Prefix}/lock/token/", key.Key.ToStringUtf8(), StringComparison.Ordinal);
         Assert.Equal(EtcdProbe.BackendOf(provider).Leases.Current!.Id, key.Lease);
     }
 
@@ -92,15 +69,15 @@ public sealed class EtcdLockTests : IAsyncLifetime
         using (var cancel = new CancellationTokenSource())
         {
             var waiting = theLock.AcquireAsync(cancellationToken: cancel.Token).AsTask();
-            await WaitForWaitersAsync(holder, "leave", 1);
+            await WaitForWaitersAsync(holder, LockKind.Lock, "leave", 1);
             await cancel.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
         }
 
-        var keys = await _probe.ListAsync(_prefix);
+        var keys = await Probe.ListAsync(Prefix);
         Assert.Equal(held.FencingToken, Assert.Single(keys).CreateRevision);
         await held.ReleaseAsync();
-        Assert.Empty(await _probe.ListAsync(_prefix));
+        Assert.Empty(await Probe.ListAsync(Prefix));
     }
 
     [Fact]
@@ -111,7 +88,7 @@ public sealed class EtcdLockTests : IAsyncLifetime
         var held = await provider.CreateLock("revoked").AcquireAsync(Patience, Ct);
         var lease = backend.Leases.Current!.Id;
 
-        await _probe.RevokeAsync(lease);
+        await Probe.RevokeAsync(lease);
         await WhenCancelled("Lost after the lease was revoked", held.Lost);
 
         await using var again = await provider.CreateLock("revoked").AcquireAsync(Patience, Ct);
@@ -126,8 +103,8 @@ public sealed class EtcdLockTests : IAsyncLifetime
     {
         var provider = Provider();
         var held = await provider.CreateLock("deleted").AcquireAsync(Patience, Ct);
-        var key = Assert.Single(await _probe.ListAsync(_prefix)).Key;
-        await _probe.DeleteAsync(key);
+        var key = Assert.Single(await Probe.ListAsync(Prefix)).Key;
+        await Probe.DeleteAsync(key);
         await WhenCancelled("Lost after the key was deleted", held.Lost);
         await held.ReleaseAsync();
     }
@@ -139,9 +116,9 @@ public sealed class EtcdLockTests : IAsyncLifetime
         var waiter = Provider();
         await using var held = await holder.CreateLock("vanish").AcquireAsync(Patience, Ct);
         var waiting = waiter.CreateLock("vanish").AcquireAsync(Patience, Ct).AsTask();
-        await WaitForWaitersAsync(holder, "vanish", 1);
-        var waiterKey = (await _probe.ListAsync(_prefix)).Single(k => k.CreateRevision != held.FencingToken).Key;
-        await _probe.DeleteAsync(waiterKey);
+        await WaitForWaitersAsync(holder, LockKind.Lock, "vanish", 1);
+        var waiterKey = (await Probe.ListAsync(Prefix)).Single(k => k.CreateRevision != held.FencingToken).Key;
+        await Probe.DeleteAsync(waiterKey);
         await Assert.ThrowsAsync<LockLostException>(() => waiting.WaitAsync(Patience, Ct));
     }
 
@@ -152,25 +129,25 @@ public sealed class EtcdLockTests : IAsyncLifetime
         var waiter = Provider();
         var held = await holder.CreateLock("waiter-lease").AcquireAsync(Patience, Ct);
         var waiting = waiter.CreateLock("waiter-lease").AcquireAsync(Patience, Ct).AsTask();
-        await WaitForWaitersAsync(holder, "waiter-lease", 1);
-        await _probe.RevokeAsync(EtcdProbe.BackendOf(waiter).Leases.Current!.Id);
+        await WaitForWaitersAsync(holder, LockKind.Lock, "waiter-lease", 1);
+        await Probe.RevokeAsync(EtcdProbe.BackendOf(waiter).Leases.Current!.Id);
         await Assert.ThrowsAsync<LockLostException>(() => waiting.WaitAsync(Patience, Ct));
         await held.ReleaseAsync();
-        Assert.Empty(await _probe.ListAsync(_prefix));
+        Assert.Empty(await Probe.ListAsync(Prefix));
     }
 
     [Fact]
     public async Task Partition_HolderIsToldLostBeforeTheWaiterBehindItAcquires_WithinTheTtl()
     {
         const int ttl = 2;
-        await using var proxy = new Conformance.LoopbackProxy(Conformance.LoopbackProxy.ParseHostPort(_probe.HostPort));
+        await using var proxy = new Conformance.LoopbackProxy(Conformance.LoopbackProxy.ParseHostPort(Probe.HostPort));
         var cutOff = Provider(ttl, proxy.Address);
         var other = Provider(ttl);
         var held = await cutOff.CreateLock("partition").AcquireAsync(Patience, Ct);
         var lostAt = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         held.Lost.Register(() => lostAt.TrySetResult(Stopwatch.GetTimestamp()));
         var waiting = other.CreateLock("partition").AcquireAsync(Patience, Ct).AsTask();
-        await WaitForWaitersAsync(other, "partition", 1);
+        await WaitForWaitersAsync(other, LockKind.Lock, "partition", 1);
 
         var cutAt = Stopwatch.GetTimestamp();
         proxy.Blackhole();
@@ -188,7 +165,7 @@ public sealed class EtcdLockTests : IAsyncLifetime
     public async Task Partition_Healed_TheProviderAcquiresAgainWithANewLeaseAndANewerToken()
     {
         const int ttl = 2;
-        await using var proxy = new Conformance.LoopbackProxy(Conformance.LoopbackProxy.ParseHostPort(_probe.HostPort));
+        await using var proxy = new Conformance.LoopbackProxy(Conformance.LoopbackProxy.ParseHostPort(Probe.HostPort));
         var provider = Provider(ttl, proxy.Address);
         var backend = EtcdProbe.BackendOf(provider);
         var held = await provider.CreateLock("heal").AcquireAsync(Patience, Ct);
@@ -226,7 +203,7 @@ public sealed class EtcdLockTests : IAsyncLifetime
             }, Ct));
         }
 
-        await WaitForWaitersAsync(holder, "herd", count);
+        await WaitForWaitersAsync(holder, LockKind.Lock, "herd", count);
         var queued = (await holder.GetStatusAsync(LockKind.Lock, "herd", Ct)).Waiters.Select(w => w.Sequence!.Value).ToList();
         var before = backend.WaiterWakeups;
         await held.ReleaseAsync();
@@ -235,14 +212,13 @@ public sealed class EtcdLockTests : IAsyncLifetime
         var wakeups = backend.WaiterWakeups - before;
         Assert.True(wakeups == count, $"{count} releases woke waiters {wakeups} times; herd-free means once each.");
         Assert.True(queued.SequenceEqual(order), "Waiters were not served in the order they queued.");
-        Assert.Empty(await _probe.ListAsync(_prefix));
+        Assert.Empty(await Probe.ListAsync(Prefix));
     }
 
     [Fact]
     public async Task FailOver_SkipsAnUnreachableFirstEndpoint()
     {
-        var provider = LockProvider.Connect($"etcd://127.0.0.1:1,{_probe.HostPort}?prefix={_prefix}&ttl=5s&connectTimeout=2s");
-        _providers.Add(provider);
+        var provider = Track(LockProvider.Connect($"etcd://127.0.0.1:1,{Probe.HostPort}?prefix={Prefix}&ttl=5s&connectTimeout=2s"));
         await using var held = await provider.CreateLock("failover").AcquireAsync(Patience, Ct);
         Assert.True(held.FencingToken > 0);
         await using var second = await provider.CreateLock("failover2").AcquireAsync(Patience, Ct);
@@ -293,30 +269,13 @@ public sealed class EtcdLockTests : IAsyncLifetime
         await using (var a = await provider.CreateLock("x/../y").AcquireAsync(Patience, Ct))
         await using (var b = await provider.CreateLock(longName).AcquireAsync(Patience, Ct))
         {
-            var keys = (await _probe.ListAsync(_prefix)).Select(k => k.Key.ToStringUtf8()).ToList();
-            Assert.Contains(keys, k => k.StartsWith($"{_prefix}/lock/x%2F..%2Fy/", StringComparison.Ordinal));
-            Assert.Contains(keys, k => k.StartsWith($"{_prefix}/lock/{longName}/", StringComparison.Ordinal));
+            var keys = (await Probe.ListAsync(Prefix)).Select(k => k.Key.ToStringUtf8()).ToList();
+            Assert.Contains(keys, k => k.StartsWith($"{Prefix}/lock/x%2F..%2Fy/", StringComparison.Ordinal));
+            Assert.Contains(keys, k => k.StartsWith($"{Prefix}/lock/{longName}/", StringComparison.Ordinal));
         }
 
         Assert.Throws<ArgumentException>(() => provider.CreateLock("nul\0name"));
-        Assert.Empty(await _probe.ListAsync(_prefix));
-    }
-
-    private ILockProvider Provider(int ttlSeconds = 5, string hostPort = "")
-    {
-        var provider = LockProvider.Connect(_probe.For(_prefix, ttlSeconds, hostPort));
-        _providers.Add(provider);
-        return provider;
-    }
-
-    private static async Task WaitForWaitersAsync(ILockProvider provider, string name, int count)
-    {
-        var clock = Stopwatch.StartNew();
-        while ((await provider.GetStatusAsync(LockKind.Lock, name, Ct)).Waiters.Count < count)
-        {
-            Assert.True(clock.Elapsed < Patience, $"{count} waiters did not queue on '{name}' within {Patience}.");
-            await Task.Delay(5, Ct);
-        }
+        Assert.Empty(await Probe.ListAsync(Prefix));
     }
 
     private static async Task WhenCancelled(string what, CancellationToken token)

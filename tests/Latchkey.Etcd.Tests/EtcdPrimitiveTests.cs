@@ -1,33 +1,8 @@
-using System.Diagnostics;
-
 namespace Latchkey.Etcd.Tests;
 
 /// <summary>The semaphore, reader-writer lock and election on the etcd queue: the cases the queue's watch rules must get right.</summary>
-public sealed class EtcdPrimitiveTests : IAsyncLifetime
+public sealed class EtcdPrimitiveTests : EtcdTestBase
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private readonly List<ILockProvider> _providers = [];
-    private readonly string _prefix = EtcdProbe.NewPrefix();
-    private EtcdProbe _probe = null!;
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public ValueTask InitializeAsync()
-    {
-        _probe = new EtcdProbe();
-        return default;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var provider in _providers)
-        {
-            await provider.DisposeAsync();
-        }
-
-        _probe?.Dispose();
-    }
-
     [Fact]
     public async Task Semaphore_WhenALaterHolderReleasesFirst_TheFirstWaiterGetsItsPermit()
     {
@@ -49,7 +24,7 @@ public sealed class EtcdPrimitiveTests : IAsyncLifetime
         Assert.True(fourth.FencingToken > third.FencingToken);
         await third.ReleaseAsync();
         await fourth.ReleaseAsync();
-        Assert.Empty(await _probe.ListAsync(_prefix));
+        Assert.Empty(await Probe.ListAsync(Prefix));
     }
 
     [Fact]
@@ -94,7 +69,7 @@ public sealed class EtcdPrimitiveTests : IAsyncLifetime
         var wakeups = backend.WaiterWakeups - before;
         TestContext.Current.TestOutputHelper?.WriteLine($"{waiterCount} semaphore waiters, {wakeups} wake-ups");
         Assert.True(wakeups <= 2 * waiterCount, $"{waiterCount} waiters were woken {wakeups} times");
-        Assert.Empty(await _probe.ListAsync(_prefix));
+        Assert.Empty(await Probe.ListAsync(Prefix));
     }
 
     [Fact]
@@ -109,9 +84,9 @@ public sealed class EtcdPrimitiveTests : IAsyncLifetime
         var lateReader = rw.AcquireReadAsync(Patience, Ct).AsTask();
         await WaitForWaitersAsync(provider, LockKind.ReaderWriter, "rw", 2);
 
-        var keys = (await _probe.ListAsync(_prefix)).Select(k => k.Key.ToStringUtf8()).ToList();
-        Assert.Equal(2, keys.Count(k => k.StartsWith($"{_prefix}/rwlock/rw/r/", StringComparison.Ordinal)));
-        Assert.Single(keys, k => k.StartsWith($"{_prefix}/rwlock/rw/w/", StringComparison.Ordinal));
+        var keys = (await Probe.ListAsync(Prefix)).Select(k => k.Key.ToStringUtf8()).ToList();
+        Assert.Equal(2, keys.Count(k => k.StartsWith($"{Prefix}/rwlock/rw/r/", StringComparison.Ordinal)));
+        Assert.Single(keys, k => k.StartsWith($"{Prefix}/rwlock/rw/w/", StringComparison.Ordinal));
 
         Assert.False(lateReader.IsCompleted, "A reader behind a waiting writer must wait.");
         await reader.ReleaseAsync();
@@ -119,7 +94,7 @@ public sealed class EtcdPrimitiveTests : IAsyncLifetime
         Assert.False(lateReader.IsCompleted);
         await written.ReleaseAsync();
         await (await lateReader.WaitAsync(Patience, Ct)).ReleaseAsync();
-        Assert.Empty(await _probe.ListAsync(_prefix));
+        Assert.Empty(await Probe.ListAsync(Prefix));
     }
 
     [Fact]
@@ -128,12 +103,12 @@ public sealed class EtcdPrimitiveTests : IAsyncLifetime
         var provider = Provider();
         var election = provider.CreateElection("leader");
         await using var leadership = await election.CampaignAsync("first", Patience, Ct);
-        var key = Assert.Single(await _probe.ListAsync(_prefix));
+        var key = Assert.Single(await Probe.ListAsync(Prefix));
         Assert.Equal("first", key.Value.ToStringUtf8());
         Assert.Equal(leadership.FencingToken, key.CreateRevision);
 
         await leadership.ProclaimAsync("second", Ct);
-        var after = Assert.Single(await _probe.ListAsync(_prefix));
+        var after = Assert.Single(await Probe.ListAsync(Prefix));
         Assert.Equal("second", after.Value.ToStringUtf8());
         Assert.Equal(key.CreateRevision, after.CreateRevision);
         var leader = await election.GetLeaderAsync(Ct);
@@ -145,9 +120,9 @@ public sealed class EtcdPrimitiveTests : IAsyncLifetime
     {
         var provider = Provider();
         var leadership = await provider.CreateElection("deposed").CampaignAsync("v", Patience, Ct);
-        await _probe.DeleteAsync(Assert.Single(await _probe.ListAsync(_prefix)).Key);
+        await Probe.DeleteAsync(Assert.Single(await Probe.ListAsync(Prefix)).Key);
         await Assert.ThrowsAsync<LockLostException>(async () => await leadership.ProclaimAsync("w", Ct));
-        Assert.Empty(await _probe.ListAsync(_prefix));
+        Assert.Empty(await Probe.ListAsync(Prefix));
     }
 
     private static void InterlockedMax(ref int target, int value)
@@ -155,23 +130,6 @@ public sealed class EtcdPrimitiveTests : IAsyncLifetime
         int seen;
         while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
         {
-        }
-    }
-
-    private ILockProvider Provider()
-    {
-        var provider = LockProvider.Connect(_probe.For(_prefix));
-        _providers.Add(provider);
-        return provider;
-    }
-
-    private static async Task WaitForWaitersAsync(ILockProvider provider, LockKind kind, string name, int count)
-    {
-        var clock = Stopwatch.StartNew();
-        while ((await provider.GetStatusAsync(kind, name, Ct)).Waiters.Count < count)
-        {
-            Assert.True(clock.Elapsed < Patience, $"{count} waiters did not queue on '{name}' within {Patience}.");
-            await Task.Delay(5, Ct);
         }
     }
 }
