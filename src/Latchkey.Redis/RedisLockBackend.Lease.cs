@@ -6,6 +6,8 @@ namespace Latchkey.Redis;
 /// <summary>Operations on a held lease: release, renewal, an election value, and a waiter's place.</summary>
 internal sealed partial class RedisLockBackend
 {
+    private const string UnconfirmedRelease = "The release could not be confirmed; the lock frees itself when its TTL runs out.";
+
     internal async ValueTask ReleaseAsync(RedisLockLease lease, bool mustConfirm)
     {
         if (lease.RenewalEntry is { } entry)
@@ -14,6 +16,25 @@ internal sealed partial class RedisLockBackend
         }
 
         _held.TryRemove(lease, out _);
+        if (lease.PlainLock)
+        {
+            // The common case without the fan-out over masters below: one script, one round trip.
+            try
+            {
+                await _nodes[0].EvaluateAsync(RedisScripts.ReleaseLock, lease.Keys.ForReleaseLock, [lease.Holders[0], lease.Keys.ChannelName, WakePrefix]).ConfigureAwait(false);
+            }
+            catch (LockBackendUnavailableException ex) when (mustConfirm)
+            {
+                throw new LockBackendUnavailableException(UnconfirmedRelease, ex);
+            }
+            catch (LockBackendUnavailableException)
+            {
+                // Disposing: the lock frees itself when its TTL runs out.
+            }
+
+            return;
+        }
+
         var values = new RedisValue[] { lease.Mode.ToString(), RedisValue.Null, lease.Keys.Channel.ToString(), WakePrefix };
         var outcomes = await Task.WhenAll(_nodes.Select(async (node, i) =>
         {
@@ -38,7 +59,7 @@ internal sealed partial class RedisLockBackend
         var failures = outcomes.Where(e => e is not null).ToList();
         if (mustConfirm && failures.Count > _nodes.Length - _quorum)
         {
-            throw new LockBackendUnavailableException("The release could not be confirmed; the lock frees itself when its TTL runs out.", failures[0]!);
+            throw new LockBackendUnavailableException(UnconfirmedRelease, failures[0]!);
         }
     }
 

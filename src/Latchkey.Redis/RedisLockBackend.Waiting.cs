@@ -24,7 +24,11 @@ internal sealed partial class RedisLockBackend
             TtlMs = (long)request.Options.Ttl.TotalMilliseconds;
             Permits = request.Permits;
             Value = request.Value;
+            PlainLock = request.Kind == LockKind.Lock && !Fair && backend._nodes.Length == 1;
         }
+
+        /// <summary>An exclusive lock, not fair, on a single Redis: the lean scripts serve it.</summary>
+        public bool PlainLock { get; }
 
         public LockKeys Keys { get; }
 

@@ -112,6 +112,29 @@ internal sealed partial class RedisLockBackend : LockBackend
             return (await AttemptAsync(attempt, wait: false).ConfigureAwait(false)).Lease;
         }
 
+        // Uncontended, the first attempt is the only round trip, so make it before setting up any waiting. On a
+        // lock that was busy lately the channel is still subscribed: then go straight to the waiting below, which
+        // listens at no cost first. (A fair waiter must be registered, and a writer's intent withdrawn on failure,
+        // before its first attempt: they take the waiting path from the start.)
+        var triedOnce = false;
+        if (!attempt.Fair && attempt.Mode != 'w' && !_nodes.All(n => n.IsListening(attempt.Keys.ChannelName)))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var first = await AttemptAsync(attempt, wait: true).ConfigureAwait(false);
+            Interlocked.Increment(ref _attempts);
+            if (first.Lease is not null)
+            {
+                return await AcquiredAsync(attempt, first.Lease).ConfigureAwait(false);
+            }
+
+            triedOnce = true;
+        }
+
+        return await WaitAsync(attempt, triedOnce, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<LockLease> WaitAsync(AcquireArgs attempt, bool triedOnce, CancellationToken cancellationToken)
+    {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
         var token = linked.Token;
         var pulse = new Pulse();
@@ -135,11 +158,13 @@ internal sealed partial class RedisLockBackend : LockBackend
                     }
                 }
 
-                // On a lock that was busy lately the channel is still subscribed: listen at no cost and go
-                // straight to the loop. Otherwise the first attempt is the only round trip when uncontended;
-                // only a waiter subscribes, and then tries again at once (the loop), which covers a release
+                // Only a waiter subscribes, and then tries again at once (the loop), which covers a release
                 // between its first attempt and the subscription.
-                if (!TryListenNow(attempt.Keys.Channel, OnMessage, listeners))
+                if (triedOnce)
+                {
+                    await ListenAsync(attempt.Keys.Channel, OnMessage, listeners).ConfigureAwait(false);
+                }
+                else if (!TryListenNow(attempt.Keys.Channel, OnMessage, listeners))
                 {
                     var first = await AttemptAsync(attempt, wait: true).ConfigureAwait(false);
                     Interlocked.Increment(ref _attempts);
@@ -289,6 +314,21 @@ internal sealed partial class RedisLockBackend : LockBackend
 
     private async Task<AttemptResult> AttemptCoreAsync(AcquireArgs a, bool wait)
     {
+        if (a.PlainLock)
+        {
+            var started = _time.GetTimestamp();
+            var reply = (RedisResult[])(await _nodes[0].EvaluateAsync(RedisScripts.AcquireLock, a.Keys.ForAcquireLock, [a.OwnerId, a.TtlMs, a.Keys.ChannelName]).ConfigureAwait(false))!;
+            var number = (long)reply[1];
+            return (long)reply[0] == 1
+                ? new AttemptResult(Track(a, a.Keys, [$"{a.OwnerId}:{number}"], number, started), 0, false)
+                : new AttemptResult(null, number, false);
+        }
+
+        return await AttemptAnyAsync(a, wait).ConfigureAwait(false);
+    }
+
+    private async Task<AttemptResult> AttemptAnyAsync(AcquireArgs a, bool wait)
+    {
         RedisValue[] values =
         [
             a.Mode.ToString(), a.OwnerId, a.TtlMs, a.Permits, a.Fair ? 1 : 0, wait ? 1 : 0, a.Member, WakePrefix,
@@ -328,7 +368,7 @@ internal sealed partial class RedisLockBackend : LockBackend
 
     private RedisLockLease Track(AcquireArgs a, LockKeys keys, string?[] holders, long token, long started)
     {
-        var lease = new RedisLockLease(this, keys, a.Mode, holders, token, TimeSpan.FromMilliseconds(a.TtlMs));
+        var lease = new RedisLockLease(this, keys, a.Mode, holders, token, TimeSpan.FromMilliseconds(a.TtlMs)) { PlainLock = a.PlainLock };
         _held.TryAdd(lease, 0);
         lease.RenewalEntry = Renewal.Add(lease, started);
         return lease;

@@ -39,6 +39,9 @@ internal sealed class RedisLockLease : LockLease, IRenewable
 
     internal object? RenewalEntry { get; set; }
 
+    /// <summary>A plain exclusive lock on a single Redis, released by the lean script.</summary>
+    internal bool PlainLock { get; init; }
+
     public override async ValueTask ReleaseAsync()
     {
         if (Interlocked.Exchange(ref _released, 1) == 0)

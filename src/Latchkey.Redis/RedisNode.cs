@@ -174,6 +174,15 @@ internal sealed class RedisNode : IAsyncDisposable
         return registration;
     }
 
+    /// <summary>Whether the channel is subscribed (and confirmed), so a listener can be added without a round trip.</summary>
+    public bool IsListening(string channel)
+    {
+        lock (_channels)
+        {
+            return !_disposed && _channels.TryGetValue(channel, out var entry) && entry.Subscribed.IsCompletedSuccessfully;
+        }
+    }
+
     /// <summary>
     /// Adds a listener without a round trip if the channel is already subscribed (and confirmed); returns
     /// <see langword="null"/> otherwise.

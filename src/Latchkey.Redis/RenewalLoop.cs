@@ -25,6 +25,12 @@ internal sealed class RenewalLoop : IAsyncDisposable
     private volatile bool _stop;
     private Thread? _thread;
 
+    // When the loop will next look at the entries on its own (timestamp ticks): Scanning while it is looking,
+    // long.MaxValue while it sleeps without a deadline. An entry due before that must wake it; any other need
+    // not, which keeps the loop asleep through the acquire/release churn of a busy provider.
+    private long _wakeAt = Scanning;
+    private const long Scanning = long.MinValue;
+
     public RenewalLoop(TimeProvider time, ILogger logger)
     {
         _time = time;
@@ -56,7 +62,7 @@ internal sealed class RenewalLoop : IAsyncDisposable
             }
         }
 
-        SignalChanged();
+        SignalIfSooner(entry.DueAt);
         return entry;
     }
 
@@ -95,9 +101,13 @@ internal sealed class RenewalLoop : IAsyncDisposable
         {
             while (!_stop)
             {
+                // A full fence: an Add that inserts after this either is seen by the scan below or sees
+                // Scanning and signals.
+                Interlocked.Exchange(ref _wakeAt, Scanning);
                 var now = _time.GetTimestamp();
                 var wake = long.MaxValue;
-                foreach (var entry in _entries.Keys)
+                // Enumerating the dictionary itself takes no lock (its Keys property would lock every bucket).
+                foreach (var (entry, _) in _entries)
                 {
                     if (entry.LossAt <= now)
                     {
@@ -127,6 +137,7 @@ internal sealed class RenewalLoop : IAsyncDisposable
                     }
                 }
 
+                Interlocked.Exchange(ref _wakeAt, wake);
                 var wait = wake == long.MaxValue ? Timeout.Infinite : (int)Math.Clamp(Math.Ceiling((wake - now) * 1000.0 / _time.TimestampFrequency), 0, int.MaxValue - 1);
                 _changed.WaitOne(wait);
             }
@@ -170,6 +181,17 @@ internal sealed class RenewalLoop : IAsyncDisposable
         finally
         {
             Volatile.Write(ref entry.InFlight, 0);
+            SignalIfSooner(Math.Min(entry.DueAt, entry.LossAt));
+        }
+    }
+
+    private void SignalIfSooner(long deadline)
+    {
+        // The fence pairs with the loop's: the entry's insert or update is visible before _wakeAt is read.
+        Interlocked.MemoryBarrier();
+        var wakeAt = Volatile.Read(ref _wakeAt);
+        if (wakeAt == Scanning || deadline < wakeAt)
+        {
             SignalChanged();
         }
     }

@@ -24,7 +24,8 @@ internal sealed class LockKeys
         Deadlines = Tag + ":deadlines";
         Value = Tag + ":value";
         Intent = Tag + ":intent";
-        Channel = RedisChannel.Literal(Tag + ":events");
+        ChannelName = Tag + ":events";
+        Channel = RedisChannel.Literal(ChannelName);
     }
 
     /// <summary>The shared part of every key, hash tag included.</summary>
@@ -54,12 +55,19 @@ internal sealed class LockKeys
     /// <summary>Where changes are announced: <c>r</c> released, <c>a</c> acquired, <c>q</c> queue changed, <c>v</c> value changed.</summary>
     public RedisChannel Channel { get; }
 
+    /// <summary>The name of <see cref="Channel"/>, as scripts take it.</summary>
+    public string ChannelName { get; }
+
     /// <summary>The keys of one slot of a Redlock semaphore: a slot is an exclusive lock, and a semaphore of N permits is N slots.</summary>
     public LockKeys ForSlot(int slot) => new(Tag, "slot:" + slot.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public RedisKey[] ForAcquire => [Owner, Holders, Fence, Queue, Deadlines, Value, Intent];
 
     public RedisKey[] ForRelease => [Owner, Holders, Queue, Value];
+
+    public RedisKey[] ForAcquireLock => [Owner, Fence];
+
+    public RedisKey[] ForReleaseLock => [Owner, Queue];
 
     public RedisKey[] ForRenew => [Owner, Holders, Value];
 
