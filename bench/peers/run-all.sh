@@ -40,6 +40,7 @@ backends=(
   "latchkey etcd|etcd://$etcd"
   "peer etcd v3lock|peer-etcd-v3lock://$etcd"
   "limit etcd Put+Delete|peer-etcd-putdelete://$etcd"
+  "limit etcd Txn+Delete|peer-etcd-putdelete://$etcd?shape=txn"
   "latchkey redis|redis://$redis"
   "latchkey redis fair|redis://$redis?fair=true"
   "peer DistributedLock.Redis|peer-distributedlock-redis://$redis"

@@ -20,7 +20,7 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _grantGate = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentQueue<(ByteString Key, long CreateRevision)> _orphans = new();
+    private readonly ConcurrentQueue<ByteString> _orphans = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private EtcdSession? _session;
     private Task? _loop;
@@ -89,9 +89,9 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
     }
 
     /// <summary>Remembers a key whose delete could not be confirmed; the keep-alive loop retries it.</summary>
-    public void AddOrphan(ByteString key, long createRevision)
+    public void AddOrphan(ByteString key)
     {
-        _orphans.Enqueue((key, createRevision));
+        _orphans.Enqueue(key);
         Signal();
     }
 
@@ -252,7 +252,7 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
         {
             try
             {
-                await _client.TxnAsync(EtcdRequests.DeleteIfOurs(orphan.Key, orphan.CreateRevision), cancellationToken).ConfigureAwait(false);
+                await _client.DeleteAsync(EtcdRequests.DeleteOurs(orphan), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is LockBackendUnavailableException or LockLostException)
             {

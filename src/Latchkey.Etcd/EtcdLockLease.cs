@@ -29,6 +29,7 @@ internal sealed class EtcdLockLease : LockLease
     private TaskCompletionSource<bool>? _wake;
     private int _state = Waiting;
     private int _ownKeyGone;
+    private long _heldAtRevision;
 
     public EtcdLockLease(EtcdLockBackend backend, LockRequest request, EtcdSession session, ByteString key, ByteString value)
     {
@@ -58,6 +59,8 @@ internal sealed class EtcdLockLease : LockLease
     {
         get
         {
+            var watchNow = false;
+            CancellationToken token;
             lock (this)
             {
                 if (_lost is null)
@@ -71,11 +74,21 @@ internal sealed class EtcdLockLease : LockLease
                     else if (Volatile.Read(ref _state) == Held)
                     {
                         _sessionRegistration = Session.LostToken.UnsafeRegister(static s => ((EtcdLockLease)s!).FireLost(), this);
+                        watchNow = _ownWatch is null;
                     }
                 }
 
-                return _lost.Token;
+                token = _lost.Token;
             }
+
+            if (watchNow)
+            {
+                // Only now is there someone to tell that our key was deleted: watch it from here on, and read
+                // it once in the background if anything was written since we saw it held.
+                WatchOwnKey(_heldAtRevision, waiting: false);
+            }
+
+            return token;
         }
     }
 
@@ -99,13 +112,23 @@ internal sealed class EtcdLockLease : LockLease
     /// </summary>
     public void WatchOwnKey(long seenAtRevision, bool waiting)
     {
-        _ownWatch ??= _backend.Watches.Watch(Key, ByteString.Empty, 0, deletesOnly: true, OnOwnKeyEvent, awaitable: false, onCreated: waiting ? null : createdAt =>
+        if (_ownWatch is not null)
+        {
+            return;
+        }
+
+        _ownWatch = _backend.Watches.Watch(Key, ByteString.Empty, 0, deletesOnly: true, OnOwnKeyEvent, awaitable: false, onCreated: waiting ? null : createdAt =>
         {
             if (createdAt != seenAtRevision)
             {
                 _ = VerifyOwnKeyAsync(rewatch: false);
             }
         });
+        if (Volatile.Read(ref _state) == Ended)
+        {
+            // Released while the watch was being set up (a holder asking for Lost as it releases).
+            _backend.Watches.Cancel(_ownWatch);
+        }
     }
 
     /// <summary>
@@ -131,8 +154,14 @@ internal sealed class EtcdLockLease : LockLease
         FireLost();
     }
 
-    public void MarkHeld()
+    /// <summary>
+    /// We hold, as seen at <paramref name="revision"/>. A holder that waited keeps the watch on its own key; one
+    /// that got the lock at once starts it only when someone asks for <see cref="Lost"/>, so an uncontended
+    /// cycle costs etcd no watch at all.
+    /// </summary>
+    public void MarkHeld(long revision)
     {
+        _heldAtRevision = revision;
         Volatile.Write(ref _state, Held);
         if (OwnKeyGone)
         {
@@ -156,16 +185,12 @@ internal sealed class EtcdLockLease : LockLease
 
         try
         {
-            await _backend.Client.TxnAsync(EtcdRequests.DeleteIfOurs(Key, CreateRevision), CancellationToken.None).ConfigureAwait(false);
+            await _backend.Client.DeleteAsync(EtcdRequests.DeleteOurs(Key), CancellationToken.None).ConfigureAwait(false);
         }
         catch (LockBackendUnavailableException)
         {
-            _backend.Leases.AddOrphan(Key, CreateRevision);
+            _backend.Leases.AddOrphan(Key);
             throw;
-        }
-        catch (LockLostException)
-        {
-            // Nothing left to release.
         }
     }
 
@@ -188,12 +213,12 @@ internal sealed class EtcdLockLease : LockLease
 
         try
         {
-            await _backend.Client.TxnAsync(EtcdRequests.DeleteIfOurs(Key, CreateRevision), CancellationToken.None).ConfigureAwait(false);
+            await _backend.Client.DeleteAsync(EtcdRequests.DeleteOurs(Key), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is LockBackendUnavailableException or LockLostException)
         {
             _backend.Logger.LogWarning(ex, "Could not delete etcd key {Key}; retrying in the background", Key.ToStringUtf8());
-            _backend.Leases.AddOrphan(Key, CreateRevision);
+            _backend.Leases.AddOrphan(Key);
         }
     }
 

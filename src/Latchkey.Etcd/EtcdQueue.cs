@@ -55,8 +55,7 @@ internal static class EtcdQueue
                         await SignalSuccessorAsync(backend, lease, abort.Token).ConfigureAwait(false);
                     }
 
-                    lease.WatchOwnKey(view.Revision, waiting: false);
-                    lease.MarkHeld();
+                    lease.MarkHeld(view.Revision);
                     return lease;
                 }
 
@@ -89,7 +88,7 @@ internal static class EtcdQueue
     /// A try-acquire of an exclusive lock or a read lock writes its key only if there is no blocker at all
     /// (a compare over the blockers' range), so one that finds the lock taken writes nothing: <see langword="null"/>.
     /// </summary>
-    private static async ValueTask<QueueView?> EnterAsync(EtcdLockBackend backend, EtcdLockLease lease, CancellationToken cancellationToken)
+    internal static async ValueTask<QueueView?> EnterAsync(EtcdLockBackend backend, EtcdLockLease lease, CancellationToken cancellationToken)
     {
         var blockers = backend.Keys.BlockersPrefix(lease.Request);
         if (!lease.Request.Wait && PermitsOf(lease.Request) == 1)
@@ -119,6 +118,11 @@ internal static class EtcdQueue
         }
 
         var oursAmongThem = lease.Key.Span.StartsWith(blockers.Span);
+        if (oursAmongThem && PermitsOf(lease.Request) == 1)
+        {
+            return await EnterExclusiveAsync(backend, lease, blockers, cancellationToken).ConfigureAwait(false);
+        }
+
         var txn = new TxnRequest
         {
             Compare = { EtcdRequests.CreateRevisionIs(lease.Key, 0) },
@@ -148,6 +152,46 @@ internal static class EtcdQueue
 
         lease.CreateRevision = existing[0].CreateRevision;
         return await RecheckAsync(backend, lease, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The first attempt of an exclusive acquisition (lock, election, writer), shaped for the uncontended case:
+    /// if no key at all is under the name, only our put; else our put and a read of the newest blockers. etcd
+    /// applies a transaction whose success is a lone put about 1.2× as fast as one that also reads (measured:
+    /// docs/backends/etcd.md). The put of the failure branch reports the key it replaced: if our key was there
+    /// already, this is a retry of a request whose reply was lost, and the key keeps its place (a put keeps a
+    /// key's create revision).
+    /// </summary>
+    private static async ValueTask<QueueView> EnterExclusiveAsync(EtcdLockBackend backend, EtcdLockLease lease, ByteString blockers, CancellationToken cancellationToken)
+    {
+        var txn = new TxnRequest
+        {
+            Compare = { EtcdRequests.NoKeyIn(blockers) },
+            Success = { new RequestOp { RequestPut = new PutRequest { Key = lease.Key, Value = lease.Value, Lease = lease.Session.Id } } },
+            Failure =
+            {
+                new RequestOp { RequestPut = new PutRequest { Key = lease.Key, Value = lease.Value, Lease = lease.Session.Id, PrevKv = true } },
+                new RequestOp { RequestRange = EtcdRequests.NewestFirst(blockers, 2) },
+            },
+        };
+
+        var response = await backend.Client.TxnAsync(txn, cancellationToken).ConfigureAwait(false);
+        if (response.Succeeded)
+        {
+            lease.CreateRevision = response.Header.Revision;
+            return new QueueView(response.Header.Revision, [], false);
+        }
+
+        if (response.Responses[0].ResponsePut.PrevKv is { } ours)
+        {
+            lease.CreateRevision = ours.CreateRevision;
+            return await RecheckAsync(backend, lease, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Our put is the newest write, so every other key read here was created before ours.
+        lease.CreateRevision = response.Header.Revision;
+        var range = response.Responses[1].ResponseRange;
+        return new QueueView(response.Header.Revision, range.Kvs.Where(kv => kv.Key != lease.Key).ToList(), range.More);
     }
 
     /// <summary>Reads the blockers created before our key, in one transaction that also checks our key is still ours.</summary>
@@ -283,7 +327,7 @@ internal static class EtcdQueue
     };
 
     /// <summary>What one read of the queue saw: its revision, and the newest blockers created before our key.</summary>
-    private readonly record struct QueueView(long Revision, IReadOnlyList<KeyValue> Blockers, bool More);
+    internal readonly record struct QueueView(long Revision, IReadOnlyList<KeyValue> Blockers, bool More);
 
     private readonly record struct QueueStep(bool Hold, ByteString WatchKey, ByteString WatchEnd, bool DeletesOnly, long CreateRevision, long ModRevision)
     {

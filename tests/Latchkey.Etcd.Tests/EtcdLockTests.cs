@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Google.Protobuf;
+using Latchkey.Backend;
 using Latchkey.Etcd.Client;
 
 namespace Latchkey.Etcd.Tests;
@@ -96,6 +97,44 @@ public sealed class EtcdLockTests : EtcdTestBase
         Assert.Equal(2, backend.Leases.GrantCount);
         Assert.True(again.FencingToken > held.FencingToken);
         await held.ReleaseAsync(); // harmless: the key is gone
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RetriedEnter_WhoseFirstReplyWasLost_KeepsItsPlaceAndLeaksNoKey(bool behindAHolder)
+    {
+        var provider = Provider();
+        await using var held = behindAHolder ? await Provider().CreateLock("retry").AcquireAsync(Patience, Ct) : null;
+        var backend = EtcdProbe.BackendOf(provider);
+        var session = await backend.Leases.GetAsync(Ct);
+        var request = new LockRequest
+        {
+            Kind = LockKind.Lock, Name = "retry", EscapedName = "retry", Access = LockAccess.Exclusive, Permits = 1, Options = new LockOptions(), Wait = true,
+        };
+        var key = backend.Keys.NewKey(request, session);
+
+        // The first attempt went through, but its reply was lost; then someone queued behind it.
+        var first = new EtcdLockLease(backend, request, session, key, ByteString.Empty);
+        Assert.NotNull(await EtcdQueue.EnterAsync(backend, first, Ct));
+        var later = Provider().CreateLock("retry").AcquireAsync(Patience, Ct).AsTask();
+        await WaitForWaitersAsync(provider, LockKind.Lock, "retry", behindAHolder ? 2 : 1);
+
+        // The retry sends the same key: it keeps its create revision, and sees only what was there before it.
+        var retry = new EtcdLockLease(backend, request, session, key, ByteString.Empty);
+        var view = await EtcdQueue.EnterAsync(backend, retry, Ct);
+        Assert.Equal(first.CreateRevision, retry.CreateRevision);
+        Assert.Equal(behindAHolder ? [held!.FencingToken] : [], view!.Value.Blockers.Select(kv => kv.CreateRevision));
+        Assert.Equal(behindAHolder ? 3 : 2, (await Probe.ListAsync(Prefix)).Count);
+
+        await retry.WithdrawAsync();
+        if (held is not null)
+        {
+            await held.ReleaseAsync();
+        }
+
+        await using var next = await later;
+        Assert.True(next.FencingToken > retry.CreateRevision);
     }
 
     [Fact]

@@ -18,9 +18,12 @@ internal sealed class EtcdPutDeleteBackend : LockBackend
     private readonly string _instance = Guid.NewGuid().ToString("N")[..12];
     private long _acquisitions;
 
-    public EtcdPutDeleteBackend(PeerEtcdSession session)
+    private readonly string _shape;
+
+    public EtcdPutDeleteBackend(PeerEtcdSession session, string shape)
     {
         _session = session;
+        _shape = shape;
     }
 
     public override LockProviderCapabilities Capabilities { get; } = PeerAddress.Capabilities(PeerSchemes.EtcdPutDelete, leases: true);
@@ -33,8 +36,41 @@ internal sealed class EtcdPutDeleteBackend : LockBackend
         PeerAddress.RequireExclusiveLock(request, PeerSchemes.EtcdPutDelete);
         var lease = await _session.GetLeaseAsync(cancellationToken).ConfigureAwait(false);
         var key = ByteString.CopyFrom($"{KeyPrefix}{request.EscapedName}/{_instance}/{Interlocked.Increment(ref _acquisitions)}", Encoding.UTF8);
-        var response = await _session.CallAsync(() => _session.Kv.PutAsync(new PutRequest { Key = key, Lease = lease }, cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
-        return new EtcdPutDeleteLease(_session, key, response.Header.Revision);
+        var put = new PutRequest { Key = key, Lease = lease };
+        if (_shape == "put")
+        {
+            var response = await _session.CallAsync(() => _session.Kv.PutAsync(put, cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
+            return new EtcdPutDeleteLease(_session, key, response.Header.Revision, compareOnDelete: false);
+        }
+
+        // Unique keys: the name's range holds only this acquisition's key, so the transaction always succeeds.
+        var name = ByteString.CopyFrom($"{KeyPrefix}{request.EscapedName}/", Encoding.UTF8);
+        var end = name.ToByteArray();
+        end[^1]++;
+        var txn = _shape == "txn"
+            ? new TxnRequest
+            {
+                Compare = { new Compare { Key = name, RangeEnd = ByteString.CopyFrom(end), Target = Compare.Types.CompareTarget.Create, CreateRevision = 0 } },
+                Success = { new RequestOp { RequestPut = put } },
+            }
+            : new TxnRequest
+            {
+                Compare = { new Compare { Key = key, Target = Compare.Types.CompareTarget.Create, CreateRevision = 0 } },
+                Success =
+                {
+                    new RequestOp { RequestPut = put },
+                    new RequestOp
+                    {
+                        RequestRange = new RangeRequest
+                        {
+                            Key = name, RangeEnd = ByteString.CopyFrom(end), Limit = 2, KeysOnly = true,
+                            SortTarget = RangeRequest.Types.SortTarget.Create, SortOrder = RangeRequest.Types.SortOrder.Descend,
+                        },
+                    },
+                },
+            };
+        var reply = await _session.CallAsync(() => _session.Kv.TxnAsync(txn, cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
+        return new EtcdPutDeleteLease(_session, key, reply.Header.Revision, compareOnDelete: _shape == "txn-read");
     }
 
     public override ValueTask<LockStatus> GetStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken) =>

@@ -4,13 +4,27 @@ using Latchkey.Etcd.Protocol;
 
 namespace Latchkey.Bench.Peers.Etcd;
 
-internal sealed class EtcdPutDeleteLease(PeerEtcdSession session, ByteString key, long revision) : LockLease
+internal sealed class EtcdPutDeleteLease(PeerEtcdSession session, ByteString key, long revision, bool compareOnDelete) : LockLease
 {
     // The Put's revision: it increases, but nothing here excludes anyone.
     public override long FencingToken => revision;
 
     public override CancellationToken Lost => session.Lost;
 
-    public override async ValueTask ReleaseAsync() =>
-        await session.CallAsync(() => session.Kv.DeleteRangeAsync(new DeleteRangeRequest { Key = key }).ResponseAsync, CancellationToken.None).ConfigureAwait(false);
+    public override async ValueTask ReleaseAsync()
+    {
+        var delete = new DeleteRangeRequest { Key = key };
+        if (!compareOnDelete)
+        {
+            await session.CallAsync(() => session.Kv.DeleteRangeAsync(delete).ResponseAsync, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        var txn = new TxnRequest
+        {
+            Compare = { new Compare { Key = key, Target = Compare.Types.CompareTarget.Create, CreateRevision = revision } },
+            Success = { new RequestOp { RequestDeleteRange = delete } },
+        };
+        await session.CallAsync(() => session.Kv.TxnAsync(txn).ResponseAsync, CancellationToken.None).ConfigureAwait(false);
+    }
 }
