@@ -18,10 +18,10 @@ internal sealed partial class RedisLockBackend
         _held.TryRemove(lease, out _);
         if (lease.PlainLock)
         {
-            // The common case without the fan-out over masters below: one script, one round trip.
+            // The common case without the fan-out over masters below: one op, batched with others under load.
             try
             {
-                await _nodes[0].EvaluateAsync(RedisScripts.ReleaseLock, lease.Keys.ForReleaseLock, [lease.Holders[0], lease.Keys.ChannelName, WakePrefix]).ConfigureAwait(false);
+                await Batcher!.ReleaseAsync(lease.Keys, lease.Holders[0]!).ConfigureAwait(false);
             }
             catch (LockBackendUnavailableException ex) when (mustConfirm)
             {

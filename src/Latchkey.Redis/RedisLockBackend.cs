@@ -49,6 +49,7 @@ internal sealed partial class RedisLockBackend : LockBackend
             Leases = true,
         };
         WakePrefix = settings.Prefix + "wake:";
+        Batcher = _nodes.Length == 1 ? new LockBatcher(_nodes[0], WakePrefix) : null;
     }
 
     public override LockProviderCapabilities Capabilities { get; }
@@ -57,6 +58,9 @@ internal sealed partial class RedisLockBackend : LockBackend
     public override long WaiterWakeups => Volatile.Read(ref _wakeups);
 
     internal RenewalLoop Renewal { get; }
+
+    /// <summary>Sends plain locks' acquires and releases, batched under load; only on a single Redis.</summary>
+    internal LockBatcher? Batcher { get; }
 
     /// <summary>Test hook: how many acquire attempts have been answered (by every server asked).</summary>
     internal long Attempts => Volatile.Read(ref _attempts);
@@ -317,11 +321,10 @@ internal sealed partial class RedisLockBackend : LockBackend
         if (a.PlainLock)
         {
             var started = _time.GetTimestamp();
-            var reply = (RedisResult[])(await _nodes[0].EvaluateAsync(RedisScripts.AcquireLock, a.Keys.ForAcquireLock, [a.OwnerId, a.TtlMs, a.Keys.ChannelName]).ConfigureAwait(false))!;
-            var number = (long)reply[1];
-            return (long)reply[0] == 1
+            var number = await Batcher!.AcquireAsync(a.Keys, a.OwnerId, a.TtlMs).ConfigureAwait(false);
+            return number > 0
                 ? new AttemptResult(Track(a, a.Keys, [$"{a.OwnerId}:{number}"], number, started), 0, false)
-                : new AttemptResult(null, number, false);
+                : new AttemptResult(null, -number - 1, false);
         }
 
         return await AttemptAnyAsync(a, wait).ConfigureAwait(false);

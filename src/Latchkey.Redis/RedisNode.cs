@@ -54,6 +54,9 @@ internal sealed class RedisNode : IAsyncDisposable
 
     public LockEndpoint Endpoint { get; }
 
+    /// <summary>Whether the server is a Redis Cluster, where one script may only touch keys of one slot (known once connected).</summary>
+    public bool IsCluster { get; private set; }
+
     /// <summary>Connects (once; again after a failed attempt) and loads the scripts.</summary>
     /// <exception cref="LockAuthenticationException">The server refused the credentials.</exception>
     /// <exception cref="LockBackendUnavailableException">The server cannot be reached or is not Redis.</exception>
@@ -106,6 +109,7 @@ internal sealed class RedisNode : IAsyncDisposable
             }
 
             _connection = connection;
+            IsCluster = connection.GetServers().Any(s => s.ServerType == ServerType.Cluster);
             Volatile.Write(ref _database, connection.GetDatabase());
             return _database!;
         }

@@ -110,7 +110,13 @@ public sealed class EtcdLockTests : EtcdTestBase
         var session = await backend.Leases.GetAsync(Ct);
         var request = new LockRequest
         {
-            Kind = LockKind.Lock, Name = "retry", EscapedName = "retry", Access = LockAccess.Exclusive, Permits = 1, Options = new LockOptions(), Wait = true,
+            Kind = LockKind.Lock,
+            Name = "retry",
+            EscapedName = "retry",
+            Access = LockAccess.Exclusive,
+            Permits = 1,
+            Options = new LockOptions(),
+            Wait = true,
         };
         var key = backend.Keys.NewKey(request, session);
 

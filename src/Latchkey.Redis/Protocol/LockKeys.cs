@@ -65,9 +65,6 @@ internal sealed class LockKeys
 
     public RedisKey[] ForRelease => [Owner, Holders, Queue, Value];
 
-    public RedisKey[] ForAcquireLock => [Owner, Fence];
-
-    public RedisKey[] ForReleaseLock => [Owner, Queue];
 
     public RedisKey[] ForRenew => [Owner, Holders, Value];
 

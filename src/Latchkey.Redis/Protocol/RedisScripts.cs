@@ -7,6 +7,7 @@ internal static class RedisScripts
     public static readonly RedisScript Release = RedisScript.Load("release");
     public static readonly RedisScript AcquireLock = RedisScript.Load("acquire-lock");
     public static readonly RedisScript ReleaseLock = RedisScript.Load("release-lock");
+    public static readonly RedisScript BatchLock = RedisScript.Load("batch-lock");
     public static readonly RedisScript Renew = RedisScript.Load("renew");
     public static readonly RedisScript Touch = RedisScript.Load("touch");
     public static readonly RedisScript Withdraw = RedisScript.Load("withdraw");
@@ -14,5 +15,5 @@ internal static class RedisScripts
     public static readonly RedisScript Fence = RedisScript.Load("fence");
     public static readonly RedisScript Proclaim = RedisScript.Load("proclaim");
 
-    public static IReadOnlyList<RedisScript> All { get; } = [Acquire, Release, AcquireLock, ReleaseLock, Renew, Touch, Withdraw, Status, Fence, Proclaim];
+    public static IReadOnlyList<RedisScript> All { get; } = [Acquire, Release, AcquireLock, ReleaseLock, BatchLock, Renew, Touch, Withdraw, Status, Fence, Proclaim];
 }

@@ -1,5 +1,6 @@
 -- acquire.lua for its most common case, kept lean because every cycle of a plain lock pays for it: an exclusive
--- lock (not an election, not fair) on a single Redis. Same keys' meaning, same reply.
+-- lock (not an election, not fair) on a single Redis, asked for alone (batch-lock.lua does several at once).
+-- Same keys' meaning, same reply.
 -- KEYS: 1 owner (string), 2 fence (counter)
 -- ARGV: 1 owner id, 2 ttl ms, 3 lock channel
 -- Returns {1, token} when acquired, else {0, ms until the fallback retry}.

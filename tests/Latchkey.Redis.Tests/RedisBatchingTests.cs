@@ -1,0 +1,121 @@
+using Latchkey.Conformance;
+using Xunit;
+
+namespace Latchkey.Redis.Tests;
+
+/// <summary>
+/// Plain locks' acquires and releases that one provider's callers ask for together go to Redis several to a script
+/// call (<see cref="LockBatcher"/>): they must stay exactly as correct as one call each.
+/// </summary>
+public sealed class RedisBatchingTests : IAsyncLifetime
+{
+    private readonly string _prefix = RedisTestServer.NewPrefix("batch");
+    private readonly List<ILockProvider> _providers = [];
+    private RedisAdmin _admin = null!;
+
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() => _admin = await RedisAdmin.ConnectAsync(RedisTestServer.Single("unused:"));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var provider in _providers)
+        {
+            await provider.DisposeAsync();
+        }
+
+        await _admin.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task LocksAskedForTogether_ShareScriptCalls_StayExclusive_AndTheirTokensIncrease()
+    {
+        const int Tasks = 32, Locks = 4, Cycles = 25;
+        var provider = Connect(RedisTestServer.Single(_prefix));
+        var batcher = provider.RedisBackend().Batcher!;
+        var inside = new int[Locks];
+        var lastToken = new long[Locks];
+        int overlaps = 0, backwards = 0;
+
+        await Task.WhenAll(Enumerable.Range(0, Tasks).Select(t => Task.Run(
+            async () =>
+            {
+                var slot = t % Locks;
+                var theLock = provider.CreateLock($"lock-{slot}");
+                for (var i = 0; i < Cycles; i++)
+                {
+                    await using var held = await theLock.AcquireAsync(RedisTestExtensions.Patience, Cancel);
+                    if (Interlocked.Increment(ref inside[slot]) != 1)
+                    {
+                        Interlocked.Increment(ref overlaps);
+                    }
+
+                    // Written only while holding the lock, so the lock itself orders these reads and writes.
+                    if (held.FencingToken <= lastToken[slot])
+                    {
+                        Interlocked.Increment(ref backwards);
+                    }
+
+                    lastToken[slot] = held.FencingToken;
+                    await Task.Yield();
+                    Interlocked.Decrement(ref inside[slot]);
+                }
+            },
+            Cancel)));
+
+        Assert.Equal(0, overlaps);
+        Assert.Equal(0, backwards);
+        Assert.True(batcher.Ops > batcher.Calls, $"{batcher.Ops} ops went in {batcher.Calls} calls: none shared a call.");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{batcher.Ops} ops in {batcher.Calls} script calls");
+
+        // Every owner record was released: only the fence counters remain.
+        Assert.All(_admin.KeysUnder(_prefix), k => Assert.EndsWith(":fence", k, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task WhenTheServerStopsAnswering_EveryWaitingOpFailsClearly_AndTheProviderRecovers()
+    {
+        await using var proxy = new LoopbackProxy(LoopbackProxy.ParseHostPort(new Uri(RedisTestServer.Single(_prefix)).Authority));
+        var provider = Connect($"redis://{proxy.Address}?prefix={_prefix}&timeout=1s");
+        await (await provider.CreateLock("warm").AcquireAsync(RedisTestExtensions.Patience, Cancel)).ReleaseAsync();
+        var batcher = provider.RedisBackend().Batcher!;
+        var callsBefore = batcher.Calls;
+
+        proxy.Blackhole();
+        const int Asked = 16;
+        var attempts = Enumerable.Range(0, Asked)
+            .Select(i => provider.CreateLock($"cut-{i}").AcquireAsync(RedisTestExtensions.Patience, Cancel).AsTask())
+            .ToList();
+        foreach (var attempt in attempts)
+        {
+            await Assert.ThrowsAsync<LockBackendUnavailableException>(() => attempt);
+        }
+
+        // Two went out alone; the others waited and went together.
+        Assert.True(batcher.Calls - callsBefore < Asked, $"{batcher.Calls - callsBefore} calls for {Asked} ops.");
+
+        // Healed, the multiplexer reconnects by itself (commands fail fast until it has): the provider serves again.
+        proxy.Heal();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await using var again = await provider.CreateLock("after").AcquireAsync(RedisTestExtensions.Patience, Cancel);
+                Assert.True(again.FencingToken > 0);
+                break;
+            }
+            catch (LockBackendUnavailableException) when (clock.Elapsed < RedisTestExtensions.Patience)
+            {
+                await Task.Delay(50, Cancel);
+            }
+        }
+    }
+
+    private ILockProvider Connect(string connectionString)
+    {
+        var provider = LockProvider.Connect(connectionString);
+        _providers.Add(provider);
+        return provider;
+    }
+}
