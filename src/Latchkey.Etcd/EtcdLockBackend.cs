@@ -35,6 +35,7 @@ internal sealed class EtcdLockBackend : LockBackend
         Logger = options.LoggerFactory.CreateLogger("Latchkey.Etcd");
         Client = new EtcdClient(settings, Logger);
         Watches = new EtcdWatchStream(Client, options.TimeProvider, Logger);
+        Batcher = new EtcdBatcher(Client);
         Leases = new EtcdLeaseKeeper(Client, settings, options.TimeProvider, Logger);
         Keys = new EtcdKeyspace(settings.Prefix, settings.MutexLayout);
     }
@@ -48,6 +49,9 @@ internal sealed class EtcdLockBackend : LockBackend
     public EtcdClient Client { get; }
 
     public EtcdWatchStream Watches { get; }
+
+    /// <summary>Batches exclusive acquisitions' entries and releases' deletes that callers ask for together.</summary>
+    public EtcdBatcher Batcher { get; }
 
     public EtcdLeaseKeeper Leases { get; }
 

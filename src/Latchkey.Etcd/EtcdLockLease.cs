@@ -185,7 +185,20 @@ internal sealed class EtcdLockLease : LockLease
 
         try
         {
-            await _backend.Client.DeleteAsync(EtcdRequests.DeleteOurs(Key), CancellationToken.None).ConfigureAwait(false);
+            if (_backend.Batcher.TryBatchDeleteAsync(Key) is { } batched)
+            {
+                await batched.ConfigureAwait(false);
+                return;
+            }
+
+            try
+            {
+                await _backend.Client.DeleteAsync(EtcdRequests.DeleteOurs(Key), CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                _backend.Batcher.Done();
+            }
         }
         catch (LockBackendUnavailableException)
         {

@@ -164,6 +164,34 @@ internal static class EtcdQueue
     /// </summary>
     private static async ValueTask<QueueView> EnterExclusiveAsync(EtcdLockBackend backend, EtcdLockLease lease, ByteString blockers, CancellationToken cancellationToken)
     {
+        if (backend.Batcher.TryBatchEntryAsync(lease.Key, lease.Value, lease.Session.Id, blockers) is { } batched)
+        {
+            // Awaited whatever the caller's cancellation: once it is sent, only its outcome says whether our key
+            // exists, and the caller's way out (a withdraw) must come after it.
+            var outcome = await batched.ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (outcome.Previous is { } existing)
+            {
+                lease.CreateRevision = existing.CreateRevision;
+                return await RecheckAsync(backend, lease, cancellationToken).ConfigureAwait(false);
+            }
+
+            lease.CreateRevision = outcome.Revision;
+            return new QueueView(outcome.Revision, outcome.Newest.Where(kv => kv.Key != lease.Key).ToList(), outcome.More);
+        }
+
+        try
+        {
+            return await EnterAloneAsync(backend, lease, blockers, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            backend.Batcher.Done();
+        }
+    }
+
+    private static async ValueTask<QueueView> EnterAloneAsync(EtcdLockBackend backend, EtcdLockLease lease, ByteString blockers, CancellationToken cancellationToken)
+    {
         var txn = new TxnRequest
         {
             Compare = { EtcdRequests.NoKeyIn(blockers) },
