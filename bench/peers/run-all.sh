@@ -30,10 +30,14 @@ cp "$peers_bin"/Latchkey.Bench.Peers.dll "$peers_bin"/DistributedLock.*.dll "$ha
 rm -f "$harness"/*.deps.json
 
 # label|contenders|locks|hold|think|extra harness flags
+# Without --shared-provider every contender has a provider (connection, lease, session) of its own, as 64
+# processes with one worker each would; with it, the contenders share one, as 64 tasks of one service would.
 workloads=(
   "8x1-hold1-think2|8|1|1ms|2ms|"
   "64x64|64|64|0ms|0ms|"
+  "64x64-shared|64|64|0ms|0ms|--shared-provider"
   "64x1|64|1|0ms|0ms|"
+  "64x1-shared|64|1|0ms|0ms|--shared-provider"
   "uncontended|1|1|0ms|0ms|"
 )
 backends=(
@@ -64,9 +68,10 @@ for w in "${workloads[@]}"; do
   for b in "${backends[@]}"; do
     IFS='|' read -r name uri <<< "$b"
     flags=()
+    if [[ -n "$extra" ]]; then flags+=($extra); fi
     # The dev ZooKeeper admits 60 connections per client address (maxClientCnxns), shared with other
     # users: 64 contenders share one provider (one session) there.
-    if [[ "$uri" == zk://* && "$n" -gt 32 ]]; then flags+=(--shared-provider); fi
+    if [[ "$uri" == zk://* && "$n" -gt 32 && "$extra" != *--shared-provider* ]]; then flags+=(--shared-provider); fi
     file="$out/$wl--${name// /_}"
     run "$wl | $name" "$file" "$harness/Latchkey.Cli" bench --backend "$uri" -n "$n" -k "$k" --hold "$hold" --think "$think" \
       -d "$duration" --warmup "$warmup" --json "$file.json" ${flags[@]+"${flags[@]}"}
@@ -75,8 +80,12 @@ for w in "${workloads[@]}"; do
   dsec="$(python3 -c "import sys; t=sys.argv[1]; print(float(t[:-2])/1000 if t.endswith('ms') else float(t.rstrip('s')))" "$duration")"
   wsec="$(python3 -c "import sys; t=sys.argv[1]; print(float(t[:-2])/1000 if t.endswith('ms') else float(t.rstrip('s')))" "$warmup")"
   file="$out/$wl--peer_etcd_Go_Mutex"
-  run "$wl | peer etcd Go Mutex" "$file" bash -c "\"$root/bench/peers/etcd-go-mutex/run.sh\" $etcd -contenders $n -locks $k -hold ${holdms}ms -think ${thinkms}ms -duration ${dsec}s -warmup ${wsec}s > \"$file.json\""
-  cshared=""; if [[ "$n" -gt 32 ]]; then cshared="-shared"; fi
+  gshared=""; if [[ "$extra" == *--shared-provider* ]]; then gshared="-shared"; fi
+  # Go Mutexes of one session on one name share a key (they do not exclude each other): no shared run on one lock.
+  if [[ -z "$gshared" || "$k" == "$n" ]]; then
+    run "$wl | peer etcd Go Mutex" "$file" bash -c "\"$root/bench/peers/etcd-go-mutex/run.sh\" $etcd $gshared -contenders $n -locks $k -hold ${holdms}ms -think ${thinkms}ms -duration ${dsec}s -warmup ${wsec}s > \"$file.json\""
+  fi
+  cshared=""; if [[ "$n" -gt 32 || "$extra" == *--shared-provider* ]]; then cshared="-shared"; fi
   file="$out/$wl--peer_Curator_InterProcessMutex"
   run "$wl | peer Curator InterProcessMutex" "$file" bash -c "\"$root/bench/peers/zk-curator/run.sh\" $zk $cshared -contenders $n -locks $k -hold $holdms -think $thinkms -duration $dsec -warmup $wsec > \"$file.json\""
 done

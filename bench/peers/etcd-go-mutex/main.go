@@ -57,7 +57,12 @@ func main() {
 	duration := flag.Duration("duration", 5*time.Second, "measured duration")
 	warmup := flag.Duration("warmup", 500*time.Millisecond, "warm-up before measuring")
 	ttl := flag.Int("ttl", 30, "session TTL in seconds")
+	shared := flag.Bool("shared", false, "all contenders share one client and one session (needs one lock per contender: Mutexes of one session on one name share a key)")
 	flag.Parse()
+	if *shared && *locks != *contenders {
+		fmt.Fprintln(os.Stderr, "-shared needs -locks equal to -contenders")
+		os.Exit(2)
+	}
 
 	prefix := fmt.Sprintf("latchkey-peer/go-mutex/%d", time.Now().UnixNano())
 	b := &board{owner: make([]int, *locks), release: make([]time.Time, *locks)}
@@ -68,6 +73,10 @@ func main() {
 	clients := make([]*clientv3.Client, *contenders)
 	sessions := make([]*concurrency.Session, *contenders)
 	for i := 0; i < *contenders; i++ {
+		if *shared && i > 0 {
+			clients[i], sessions[i] = clients[0], sessions[0]
+			continue
+		}
 		c, err := clientv3.New(clientv3.Config{Endpoints: strings.Split(*endpoints, ","), DialTimeout: 5 * time.Second})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "connect:", err)
