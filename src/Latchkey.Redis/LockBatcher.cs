@@ -14,7 +14,7 @@ namespace Latchkey.Redis;
 internal sealed class LockBatcher
 {
     /// <summary>Calls that may be unanswered at once before ops wait for the next one.</summary>
-    public const int MaxInFlight = 2;
+    public const int MaxInFlight = 4;
 
     /// <summary>The most ops one call carries, so one script never keeps Redis busy for long.</summary>
     public const int MaxOps = 128;

@@ -9,7 +9,7 @@ namespace Latchkey.Etcd.Tests;
 public sealed class EtcdLockTests : EtcdTestBase
 {
     [Fact]
-    public async Task UncontendedCycle_IsOneTransactionToAcquireAndOneToRelease()
+    public async Task UncontendedCycle_IsOneTransactionToAcquireAndOneDeleteToRelease()
     {
         var provider = Provider();
         var theLock = provider.CreateLock("rt");

@@ -91,7 +91,7 @@ public sealed class RedisBatchingTests : IAsyncLifetime
             await Assert.ThrowsAsync<LockBackendUnavailableException>(() => attempt);
         }
 
-        // Two went out alone; the others waited and went together.
+        // The first few went out alone (up to LockBatcher.MaxInFlight); the others waited and went together.
         Assert.True(batcher.Calls - callsBefore < Asked, $"{batcher.Calls - callsBefore} calls for {Asked} ops.");
 
         // Healed, the multiplexer reconnects by itself (commands fail fast until it has): the provider serves again.
