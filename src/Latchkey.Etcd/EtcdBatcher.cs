@@ -43,7 +43,7 @@ internal sealed class EtcdBatcher
         _client = client;
     }
 
-    /// <summary>Test hook: transactions sent with more than one caller's request in them.</summary>
+    /// <summary>Test hook: transactions sent for callers that waited to be batched (one request or more each).</summary>
     public long Batches => Interlocked.Read(ref _batches);
 
     /// <summary>Test hook: callers' requests those transactions carried.</summary>

@@ -117,17 +117,21 @@ internal sealed class EtcdLockLease : LockLease
             return;
         }
 
-        _ownWatch = _backend.Watches.Watch(Key, ByteString.Empty, 0, deletesOnly: true, OnOwnKeyEvent, awaitable: false, onCreated: waiting ? null : createdAt =>
+        var watch = _backend.Watches.Watch(Key, ByteString.Empty, 0, deletesOnly: true, OnOwnKeyEvent, awaitable: false, onCreated: waiting ? null : createdAt =>
         {
             if (createdAt != seenAtRevision)
             {
                 _ = VerifyOwnKeyAsync(rewatch: false);
             }
         });
+
+        // A full fence between publishing the watch and reading the state, paired with the release's exchange of
+        // the state: either the release sees this watch and cancels it, or this sees the release.
+        Interlocked.Exchange(ref _ownWatch, watch);
         if (Volatile.Read(ref _state) == Ended)
         {
             // Released while the watch was being set up (a holder asking for Lost as it releases).
-            _backend.Watches.Cancel(_ownWatch);
+            _backend.Watches.Cancel(watch);
         }
     }
 
@@ -177,7 +181,7 @@ internal sealed class EtcdLockLease : LockLease
         }
 
         _sessionRegistration.Unregister();
-        _backend.Watches.Cancel(_ownWatch);
+        _backend.Watches.Cancel(Volatile.Read(ref _ownWatch));
         if (OwnKeyGone || _backend.Leases.IsDisposed)
         {
             return; // gone already, or the provider's lease was revoked with every key on it

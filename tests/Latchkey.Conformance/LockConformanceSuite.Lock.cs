@@ -191,6 +191,21 @@ public abstract partial class LockConformanceSuite
     }
 
     [Fact]
+    public async Task MutualExclusion_ManyCallersOfOneProviderOnSeveralLocks_NoOverlapAndTokensIncrease()
+    {
+        const int callers = 24, locks = 4;
+        var name = UniqueName("many");
+        var outcome = await Within(ContentionLoad.RunAsync(Provider, name, callers, locks, ContentionIterations, Patience, TestCancellation), "the contention run");
+        Assert.Equal(0, outcome.Overlaps);
+        Assert.Equal(0, outcome.TokensNotIncreasing);
+        Assert.Equal(callers * ContentionIterations, outcome.Cycles);
+        for (var i = 0; i < locks; i++)
+        {
+            await AssertNothingLeftAsync(LockKind.Lock, $"{name}-{i}");
+        }
+    }
+
+    [Fact]
     public async Task Dispose_OfProvider_ReleasesItsLocks()
     {
         var name = UniqueName();

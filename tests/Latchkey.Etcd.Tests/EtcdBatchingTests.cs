@@ -1,3 +1,5 @@
+using Latchkey.Conformance;
+
 namespace Latchkey.Etcd.Tests;
 
 /// <summary>
@@ -9,41 +11,12 @@ public sealed class EtcdBatchingTests : EtcdTestBase
     [Fact]
     public async Task LocksAskedForTogether_ShareTransactions_StayExclusive_AndTheirTokensIncrease()
     {
-        const int Tasks = 32, Locks = 4, Cycles = 20;
         var provider = Provider();
         var batcher = EtcdProbe.BackendOf(provider).Batcher;
-        var inside = new int[Locks];
-        var lastToken = new long[Locks];
-        int overlaps = 0, backwards = 0;
+        var outcome = await ContentionLoad.RunAsync(provider, "lock", callers: 32, locks: 4, cycles: 20, Patience, Ct);
 
-        await Task.WhenAll(Enumerable.Range(0, Tasks).Select(t => Task.Run(
-            async () =>
-            {
-                var slot = t % Locks;
-                var theLock = provider.CreateLock($"lock-{slot}");
-                for (var i = 0; i < Cycles; i++)
-                {
-                    await using var held = await theLock.AcquireAsync(Patience, Ct);
-                    if (Interlocked.Increment(ref inside[slot]) != 1)
-                    {
-                        Interlocked.Increment(ref overlaps);
-                    }
-
-                    // Written only while holding the lock, so the lock itself orders these reads and writes.
-                    if (held.FencingToken <= lastToken[slot])
-                    {
-                        Interlocked.Increment(ref backwards);
-                    }
-
-                    lastToken[slot] = held.FencingToken;
-                    await Task.Yield();
-                    Interlocked.Decrement(ref inside[slot]);
-                }
-            },
-            Ct)));
-
-        Assert.Equal(0, overlaps);
-        Assert.Equal(0, backwards);
+        Assert.Equal(0, outcome.Overlaps);
+        Assert.Equal(0, outcome.TokensNotIncreasing);
         Assert.True(batcher.Batches > 0 && batcher.Batched > batcher.Batches, $"{batcher.Batched} requests in {batcher.Batches} batches: none shared a transaction.");
         TestContext.Current.TestOutputHelper?.WriteLine($"{batcher.Batched} requests in {batcher.Batches} shared transactions");
         Assert.Empty(await Probe.ListAsync(Prefix));

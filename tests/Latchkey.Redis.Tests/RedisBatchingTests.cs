@@ -30,41 +30,12 @@ public sealed class RedisBatchingTests : IAsyncLifetime
     [Fact]
     public async Task LocksAskedForTogether_ShareScriptCalls_StayExclusive_AndTheirTokensIncrease()
     {
-        const int Tasks = 32, Locks = 4, Cycles = 25;
         var provider = Connect(RedisTestServer.Single(_prefix));
         var batcher = provider.RedisBackend().Batcher!;
-        var inside = new int[Locks];
-        var lastToken = new long[Locks];
-        int overlaps = 0, backwards = 0;
+        var outcome = await ContentionLoad.RunAsync(provider, "lock", callers: 32, locks: 4, cycles: 25, RedisTestExtensions.Patience, Cancel);
 
-        await Task.WhenAll(Enumerable.Range(0, Tasks).Select(t => Task.Run(
-            async () =>
-            {
-                var slot = t % Locks;
-                var theLock = provider.CreateLock($"lock-{slot}");
-                for (var i = 0; i < Cycles; i++)
-                {
-                    await using var held = await theLock.AcquireAsync(RedisTestExtensions.Patience, Cancel);
-                    if (Interlocked.Increment(ref inside[slot]) != 1)
-                    {
-                        Interlocked.Increment(ref overlaps);
-                    }
-
-                    // Written only while holding the lock, so the lock itself orders these reads and writes.
-                    if (held.FencingToken <= lastToken[slot])
-                    {
-                        Interlocked.Increment(ref backwards);
-                    }
-
-                    lastToken[slot] = held.FencingToken;
-                    await Task.Yield();
-                    Interlocked.Decrement(ref inside[slot]);
-                }
-            },
-            Cancel)));
-
-        Assert.Equal(0, overlaps);
-        Assert.Equal(0, backwards);
+        Assert.Equal(0, outcome.Overlaps);
+        Assert.Equal(0, outcome.TokensNotIncreasing);
         Assert.True(batcher.Ops > batcher.Calls, $"{batcher.Ops} ops went in {batcher.Calls} calls: none shared a call.");
         TestContext.Current.TestOutputHelper?.WriteLine($"{batcher.Ops} ops in {batcher.Calls} script calls");
 
