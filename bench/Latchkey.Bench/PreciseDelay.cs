@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace Latchkey.Bench;
 
@@ -6,15 +7,18 @@ namespace Latchkey.Bench;
 /// Waits of a given length with tens-of-microseconds precision, for hold and think times.
 /// <see cref="Task.Delay(TimeSpan)"/> rounds up to the timer tick (about 4 ms on this kind of machine),
 /// which would swamp the figures being measured. One dedicated thread serves every wait of a run: it
-/// blocks on an event until about <see cref="SpinWindow"/> before the earliest deadline (a blocking wait
-/// with a timeout is precise to well under a millisecond), then spins, yielding, to the deadline and
-/// completes the waiter. So a run with hold or think times costs at most one core's worth of spinning,
-/// whatever the number of contenders.
+/// blocks on an event until about a millisecond before the earliest deadline (a blocking wait takes whole
+/// milliseconds), then naps in steps of at most <see cref="NapStep"/> (<c>nanosleep</c>, with the thread's
+/// timer slack cut to a microsecond) to the deadline, and completes the waiter. It used to spin with
+/// <see cref="Thread.Yield"/> instead, which burnt a whole core throughout any run with hold or think
+/// times: half of this 2-core machine, taken from the servers and clients being measured.
 /// </summary>
 public sealed class PreciseDelay : IDisposable
 {
-    /// <summary>How long before a deadline the timer thread stops blocking and starts spinning.</summary>
-    public static readonly TimeSpan SpinWindow = TimeSpan.FromMicroseconds(300);
+    /// <summary>The longest nap near a deadline: a wait asked for meanwhile with an earlier deadline is served this late at most.</summary>
+    public static readonly TimeSpan NapStep = TimeSpan.FromMicroseconds(100);
+
+    private const int PrSetTimerSlack = 29;
 
     private readonly PriorityQueue<TaskCompletionSource, long> _queue = new();
     private readonly Lock _gate = new();
@@ -75,7 +79,10 @@ public sealed class PreciseDelay : IDisposable
 
     private void Run()
     {
-        var spinTicks = (long)(SpinWindow.TotalSeconds * Stopwatch.Frequency);
+        // Linux lets a sleeping thread wake up to 50 µs late by default (timer slack); a microsecond here.
+        var canNap = OperatingSystem.IsLinux() && SetTimerSlack(PrSetTimerSlack, 1_000, 0, 0, 0) == 0;
+        var napTicks = (long)(NapStep.TotalSeconds * Stopwatch.Frequency);
+        var blockTicks = Stopwatch.Frequency / 1000 * 2; // 2 ms: a blocking wait of at least 1 ms still wakes early
         var due = new List<TaskCompletionSource>();
         while (true)
         {
@@ -111,14 +118,40 @@ public sealed class PreciseDelay : IDisposable
             {
                 _wake.WaitOne();
             }
-            else if (remaining > spinTicks)
+            else if (remaining > blockTicks)
             {
-                _wake.WaitOne(TimeSpan.FromSeconds((double)(remaining - spinTicks) / Stopwatch.Frequency));
+                // Whole milliseconds, waking at least one early; a wait with an earlier deadline sets the event.
+                _wake.WaitOne((int)((remaining - (blockTicks / 2)) * 1000 / Stopwatch.Frequency));
             }
             else if (remaining > 0)
             {
-                Thread.Yield();
+                Nap(Math.Min(remaining, napTicks), canNap);
             }
         }
+    }
+
+    private static void Nap(long ticks, bool canNap)
+    {
+        if (!canNap)
+        {
+            Thread.Yield();
+            return;
+        }
+
+        var request = new TimeSpec { Seconds = 0, Nanoseconds = ticks * 1_000_000_000 / Stopwatch.Frequency };
+        _ = NanoSleep(ref request, IntPtr.Zero);
+    }
+
+    [DllImport("libc", EntryPoint = "prctl", SetLastError = true)]
+    private static extern int SetTimerSlack(int option, ulong slackNanoseconds, ulong unused3, ulong unused4, ulong unused5);
+
+    [DllImport("libc", EntryPoint = "nanosleep", SetLastError = true)]
+    private static extern int NanoSleep(ref TimeSpec request, IntPtr remaining);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
     }
 }
