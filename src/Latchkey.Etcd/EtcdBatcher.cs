@@ -29,6 +29,13 @@ internal sealed class EtcdBatcher
     /// <summary>Deletes per transaction.</summary>
     public const int MaxDeletes = 128;
 
+    /// <summary>
+    /// Bytes of keys and values per transaction, well under etcd's default request limit of 1.5 MiB
+    /// (<c>--max-request-bytes</c>): election values may be 64 KiB each, and one oversized batch would fail
+    /// every caller in it. An entry larger than this still goes, alone.
+    /// </summary>
+    public const int MaxBatchBytes = 512 * 1024;
+
     private readonly EtcdClient _client;
     private readonly Lock _gate = new();
     private readonly List<Entry> _entries = [];
@@ -172,11 +179,20 @@ internal sealed class EtcdBatcher
                 var taken = new List<Entry>();
                 var names = new HashSet<ByteString>();
                 var lease = _entries[0].Lease;
+                var bytes = 0;
                 for (var i = 0; i < _entries.Count && taken.Count < MaxEntries; i++)
                 {
-                    if (_entries[i].Lease == lease && names.Add(_entries[i].Blockers))
+                    var entry = _entries[i];
+                    var size = entry.Key.Length + entry.Value.Length + entry.Blockers.Length;
+                    if (taken.Count > 0 && bytes + size > MaxBatchBytes)
                     {
-                        taken.Add(_entries[i]);
+                        break;
+                    }
+
+                    if (entry.Lease == lease && names.Add(entry.Blockers))
+                    {
+                        taken.Add(entry);
+                        bytes += size;
                     }
                 }
 

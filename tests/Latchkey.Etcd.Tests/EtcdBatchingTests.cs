@@ -23,6 +23,28 @@ public sealed class EtcdBatchingTests : EtcdTestBase
     }
 
     [Fact]
+    public async Task CampaignsWithLargeValues_AskedForTogether_AllWin()
+    {
+        // 40 values of 60 KiB are 2.4 MB: one transaction carrying them all would exceed etcd's request limit
+        // (1.5 MiB by default) and fail every campaign in it.
+        const int Elections = 40;
+        var provider = Provider();
+        var value = new string('v', 60 * 1024);
+        var leaderships = await Task.WhenAll(Enumerable.Range(0, Elections).Select(i => Task.Run(
+            async () => await provider.CreateElection($"big-{i}").CampaignAsync(value, Patience, Ct),
+            Ct)));
+
+        Assert.All(leaderships, l => Assert.True(l.FencingToken > 0));
+        Assert.True(EtcdProbe.BackendOf(provider).Batcher.Batches > 0, "No campaign waited to be batched: the test did not test batching.");
+        foreach (var leadership in leaderships)
+        {
+            await leadership.DisposeAsync();
+        }
+
+        Assert.Empty(await Probe.ListAsync(Prefix));
+    }
+
+    [Fact]
     public async Task EntriesForOneName_NeverShareATransaction_SoEachWaitsForTheOneBefore()
     {
         // Many callers of one provider on one lock at once: were two entries for the name put in one transaction,
