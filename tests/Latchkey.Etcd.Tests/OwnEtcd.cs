@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Latchkey.Conformance;
 
 namespace Latchkey.Etcd.Tests;
 
@@ -38,7 +39,6 @@ internal sealed class OwnEtcd : IDisposable
         var port = FreePort();
         var peer = FreePort();
         var scheme = tls is null ? "http" : "https";
-        var start = new ProcessStartInfo("etcd") { RedirectStandardError = true, RedirectStandardOutput = true };
         var args = new List<string>
         {
             "--name", "own", "--data-dir", Path.Combine(dir.FullName, "data"),
@@ -51,16 +51,7 @@ internal sealed class OwnEtcd : IDisposable
             args.AddRange(["--cert-file", t.Cert, "--key-file", t.Key, "--trusted-ca-file", t.Ca, "--client-cert-auth"]);
         }
 
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = ChildProcesses.StartDrained("etcd", args);
         var etcd = new OwnEtcd(process, dir, port, scheme);
         var clock = Stopwatch.StartNew();
         while (!await etcd.AcceptsAsync())

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Latchkey.Conformance;
 using Latchkey.ZooKeeper.Client;
 
 namespace Latchkey.ZooKeeper.Tests;
@@ -28,14 +29,7 @@ public sealed class InteropTests
 
         await raw.CreateAsync(parent + "/keep", default, CreateMode.Persistent, cancellationToken: Ct); // Holds the container while the CLI starts.
 
-        var start = new ProcessStartInfo(ZkCli) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-server");
-        start.ArgumentList.Add(ZooKeeperServer.HostList());
-        using var cli = Process.Start(start)!;
-        cli.OutputDataReceived += (_, _) => { };
-        cli.ErrorDataReceived += (_, _) => { };
-        cli.BeginOutputReadLine();
-        cli.BeginErrorReadLine();
+        using var cli = ChildProcesses.StartDrained(ZkCli, ["-server", ZooKeeperServer.HostList()], redirectInput: true);
         try
         {
             await cli.StandardInput.WriteLineAsync($"create -e -s {parent}/lock- \"\"");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using Latchkey.Conformance;
 
 namespace Latchkey.ZooKeeper.Tests;
 
@@ -106,17 +107,7 @@ internal sealed class ZooKeeperEnsemble : IAsyncDisposable
             {servers}
             """);
         var classPath = string.Join(':', new[] { Jar, "/etc/zookeeper/conf", "/usr/share/java/slf4j-api.jar", "/usr/share/java/slf4j-log4j12.jar", "/usr/share/java/log4j-1.2.jar", "/usr/share/java/netty.jar" }.Where(p => File.Exists(p) || Directory.Exists(p)));
-        var start = new ProcessStartInfo("java") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "-Xmx128m", $"-Dzookeeper.log.dir={dir.FullName}", "-Dzookeeper.admin.enableServer=false", "-cp", classPath, "org.apache.zookeeper.server.quorum.QuorumPeerMain", config })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = ChildProcesses.StartDrained("java", ["-Xmx128m", $"-Dzookeeper.log.dir={dir.FullName}", "-Dzookeeper.admin.enableServer=false", "-cp", classPath, "org.apache.zookeeper.server.quorum.QuorumPeerMain", config]);
         _nodes[index] = process;
     }
 
