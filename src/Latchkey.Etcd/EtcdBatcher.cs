@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Google.Protobuf.Collections;
+using Latchkey.Backend;
 using Latchkey.Etcd.Client;
 using Latchkey.Etcd.Protocol;
 
@@ -7,18 +8,18 @@ namespace Latchkey.Etcd;
 
 /// <summary>
 /// Puts the exclusive acquisitions' entries into the queue, and the releases' deletes, that one provider's callers
-/// ask etcd for at the same time into one transaction: one Raft entry and one apply instead of one each, which is
-/// what bounds a busy etcd. A caller's request goes out alone, as it would without this class, while fewer than
-/// <see cref="MaxInFlight"/> requests are unanswered; otherwise it waits for the next request, which takes what
-/// waited by then. So a lone caller never waits, and a request waits behind at most one other.
+/// ask etcd for at the same time into one transaction (see <see cref="RequestBatcher{TRequest}"/>): one Raft entry
+/// and one apply instead of one each, which is what bounds a busy etcd. A request sent alone is the caller's own,
+/// unchanged.
 /// </summary>
 /// <remarks>
 /// A batched entry is put without a compare and reads the newest keys under its name in the same transaction
 /// (<c>prev_kv</c> tells a retried put, whose key keeps its create revision, from a new one), exactly as the
-/// unbatched wait path does. One transaction never carries two entries for one name (they would share a create
-/// revision, and each would see the other as its predecessor) nor two leases (a dead one would fail the others).
+/// unbatched wait path does. One transaction carries entries or deletes, never both; never two entries for one
+/// name (they would share a create revision, and each would see the other as its predecessor) nor two leases (a
+/// dead one would fail the others).
 /// </remarks>
-internal sealed class EtcdBatcher
+internal sealed class EtcdBatcher : RequestBatcher<EtcdBatcher.Request>
 {
     /// <summary>Requests that may be unanswered at once before callers wait to be batched.</summary>
     public const int MaxInFlight = 2;
@@ -37,191 +38,134 @@ internal sealed class EtcdBatcher
     public const int MaxBatchBytes = 512 * 1024;
 
     private readonly EtcdClient _client;
-    private readonly Lock _gate = new();
-    private readonly List<Entry> _entries = [];
-    private readonly List<Delete> _deletes = [];
-    private int _inFlight;
-    private long _sequence;
-    private long _batches;
-    private long _batched;
 
     public EtcdBatcher(EtcdClient client)
+        : base(MaxInFlight)
     {
         _client = client;
     }
 
-    /// <summary>Test hook: transactions sent for callers that waited to be batched (one request or more each).</summary>
-    public long Batches => Interlocked.Read(ref _batches);
-
-    /// <summary>Test hook: callers' requests those transactions carried.</summary>
-    public long Batched => Interlocked.Read(ref _batched);
-
     /// <summary>
     /// Asks to put an entry: <see langword="null"/> if the caller should send its own request now (then it must
-    /// call <see cref="Done"/> once answered), else the batched outcome to await.
+    /// call <see cref="EndAlone"/> once answered), else the batched outcome to await.
     /// </summary>
     public Task<EntryOutcome>? TryBatchEntryAsync(ByteString key, ByteString value, long lease, ByteString blockers)
     {
-        lock (_gate)
-        {
-            if (_inFlight < MaxInFlight)
-            {
-                _inFlight++;
-                return null;
-            }
-
-            var entry = new Entry(key, value, lease, blockers, ++_sequence);
-            _entries.Add(entry);
-            return entry.Outcome.Task;
-        }
+        var entry = new Entry(key, value, lease, blockers);
+        return SendsAlone(entry) ? null : entry.Outcome.Task;
     }
 
     /// <summary>As <see cref="TryBatchEntryAsync"/>, for the delete of a released key.</summary>
     public Task? TryBatchDeleteAsync(ByteString key)
     {
-        lock (_gate)
-        {
-            if (_inFlight < MaxInFlight)
-            {
-                _inFlight++;
-                return null;
-            }
-
-            var delete = new Delete(key, ++_sequence);
-            _deletes.Add(delete);
-            return delete.Outcome.Task;
-        }
+        var delete = new Delete(key);
+        return SendsAlone(delete) ? null : delete.Outcome.Task;
     }
 
     /// <summary>A caller's own request was answered: its slot goes to whatever waited meanwhile.</summary>
-    public void Done()
+    public void EndAlone() => Done();
+
+    /// <summary>
+    /// The kind that waited longest: deletes up to <see cref="MaxDeletes"/>, or entries of the first one's lease, at
+    /// most one per name, within <see cref="MaxEntries"/> and <see cref="MaxBatchBytes"/>. The rest waits on.
+    /// </summary>
+    protected override List<Request> TakeBatch(List<Request> waiting)
     {
-        if (TakeWaiting() is { } next)
+        var taken = new List<Request>();
+        if (waiting[0] is Delete)
         {
-            _ = SendBatchesAsync(next);
+            foreach (var request in waiting)
+            {
+                if (request is Delete && taken.Count < MaxDeletes)
+                {
+                    taken.Add(request);
+                }
+            }
         }
+        else
+        {
+            var names = new HashSet<ByteString>();
+            var lease = ((Entry)waiting[0]).Lease;
+            var bytes = 0;
+            foreach (var request in waiting)
+            {
+                if (request is not Entry entry || entry.Lease != lease)
+                {
+                    continue;
+                }
+
+                var size = entry.Key.Length + entry.Value.Length + entry.Blockers.Length;
+                if (taken.Count == MaxEntries || (taken.Count > 0 && bytes + size > MaxBatchBytes))
+                {
+                    break;
+                }
+
+                if (names.Add(entry.Blockers))
+                {
+                    taken.Add(entry);
+                    bytes += size;
+                }
+            }
+        }
+
+        waiting.RemoveAll(taken.Contains);
+        return taken;
     }
 
-    private async Task SendBatchesAsync(Batch batch)
+    protected override async Task SendBatchAsync(List<Request> batch)
     {
-        do
+        var txn = new TxnRequest();
+        foreach (var request in batch)
         {
-            Interlocked.Increment(ref _batches);
-            Interlocked.Add(ref _batched, batch.Count);
-            var txn = new TxnRequest();
-            foreach (var entry in batch.Entries)
+            if (request is Entry entry)
             {
                 txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = entry.Key, Value = entry.Value, Lease = entry.Lease, PrevKv = true } });
                 txn.Success.Add(new RequestOp { RequestRange = EtcdRequests.NewestFirst(entry.Blockers, 2) });
             }
-
-            foreach (var delete in batch.Deletes)
+            else
             {
-                txn.Success.Add(new RequestOp { RequestDeleteRange = EtcdRequests.DeleteOurs(delete.Key) });
+                txn.Success.Add(new RequestOp { RequestDeleteRange = EtcdRequests.DeleteOurs(((Delete)request).Key) });
             }
+        }
 
-            TxnResponse response;
-            try
-            {
-                // Not the callers' cancellation: one caller giving up must not cancel the others' requests.
-                response = await _client.TxnAsync(txn, CancellationToken.None).ConfigureAwait(false);
-            }
-#pragma warning disable CA1031 // Every caller of the batch must learn of the failure, whatever it is, or it hangs.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                foreach (var entry in batch.Entries)
-                {
-                    entry.Outcome.TrySetException(ForEachCaller(ex));
-                }
-
-                foreach (var delete in batch.Deletes)
-                {
-                    delete.Outcome.TrySetException(ForEachCaller(ex));
-                }
-
-                continue;
-            }
-
-            for (var i = 0; i < batch.Entries.Count; i++)
+        // Not the callers' cancellation: one caller giving up must not cancel the others' requests.
+        var response = await _client.TxnAsync(txn, CancellationToken.None).ConfigureAwait(false);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (batch[i] is Entry entry)
             {
                 var range = response.Responses[(2 * i) + 1].ResponseRange;
-                batch.Entries[i].Outcome.TrySetResult(new EntryOutcome(response.Header.Revision, response.Responses[2 * i].ResponsePut.PrevKv, range.Kvs, range.More));
+                entry.Outcome.TrySetResult(new EntryOutcome(response.Header.Revision, response.Responses[2 * i].ResponsePut.PrevKv, range.Kvs, range.More));
             }
-
-            foreach (var delete in batch.Deletes)
+            else
             {
-                delete.Outcome.TrySetResult();
+                ((Delete)batch[i]).Outcome.TrySetResult();
             }
         }
-        while ((batch = TakeWaiting()!) is not null);
     }
 
-    /// <summary>One exception object per caller: each one's await adds its own stack to it.</summary>
-    private static Exception ForEachCaller(Exception ex) => ex switch
+    protected override void Fail(Request request, Exception exception)
     {
-        EtcdLeaseNotFoundException lease => new EtcdLeaseNotFoundException(lease.Message, lease),
-        LockBackendUnavailableException unavailable => new LockBackendUnavailableException(unavailable.Message, unavailable),
-        _ => ex,
-    };
-
-    /// <summary>
-    /// What waited for a request, for the next one: the kind that waited longest, at most one entry per name and
-    /// entries of one lease only (the rest waits on). Nothing: the slot is free again.
-    /// </summary>
-    private Batch? TakeWaiting()
-    {
-        lock (_gate)
+        if (request is Entry entry)
         {
-            var entriesFirst = _entries.Count > 0 && (_deletes.Count == 0 || _entries[0].Sequence < _deletes[0].Sequence);
-            if (entriesFirst)
-            {
-                var taken = new List<Entry>();
-                var names = new HashSet<ByteString>();
-                var lease = _entries[0].Lease;
-                var bytes = 0;
-                for (var i = 0; i < _entries.Count && taken.Count < MaxEntries; i++)
-                {
-                    var entry = _entries[i];
-                    var size = entry.Key.Length + entry.Value.Length + entry.Blockers.Length;
-                    if (taken.Count > 0 && bytes + size > MaxBatchBytes)
-                    {
-                        break;
-                    }
-
-                    if (entry.Lease == lease && names.Add(entry.Blockers))
-                    {
-                        taken.Add(entry);
-                        bytes += size;
-                    }
-                }
-
-                _entries.RemoveAll(taken.Contains);
-                return new Batch(taken, []);
-            }
-
-            if (_deletes.Count > 0)
-            {
-                var count = Math.Min(_deletes.Count, MaxDeletes);
-                var taken = _deletes.GetRange(0, count);
-                _deletes.RemoveRange(0, count);
-                return new Batch([], taken);
-            }
-
-            _inFlight--;
-            return null;
+            entry.Outcome.TrySetException(exception);
+        }
+        else
+        {
+            ((Delete)request).Outcome.TrySetException(exception);
         }
     }
+
+    protected override Exception ForEachCaller(Exception exception) =>
+        exception is EtcdLeaseNotFoundException lease ? new EtcdLeaseNotFoundException(lease.Message, lease) : base.ForEachCaller(exception);
 
     /// <summary>A batched entry's outcome: the transaction's revision, the key our put replaced (a retry), and the newest keys under the name.</summary>
     public readonly record struct EntryOutcome(long Revision, KeyValue? Previous, RepeatedField<KeyValue> Newest, bool More);
 
-    private sealed record Batch(List<Entry> Entries, List<Delete> Deletes)
-    {
-        public int Count => Entries.Count + Deletes.Count;
-    }
+    /// <summary>One caller's request: an entry or a delete.</summary>
+    internal abstract class Request;
 
-    private sealed class Entry(ByteString key, ByteString value, long lease, ByteString blockers, long sequence)
+    private sealed class Entry(ByteString key, ByteString value, long lease, ByteString blockers) : Request
     {
         public ByteString Key => key;
 
@@ -231,16 +175,12 @@ internal sealed class EtcdBatcher
 
         public ByteString Blockers => blockers;
 
-        public long Sequence => sequence;
-
         public TaskCompletionSource<EntryOutcome> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private sealed class Delete(ByteString key, long sequence)
+    private sealed class Delete(ByteString key) : Request
     {
         public ByteString Key => key;
-
-        public long Sequence => sequence;
 
         public TaskCompletionSource Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

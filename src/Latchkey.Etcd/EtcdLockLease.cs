@@ -201,7 +201,7 @@ internal sealed class EtcdLockLease : LockLease
             }
             finally
             {
-                _backend.Batcher.Done();
+                _backend.Batcher.EndAlone();
             }
         }
         catch (LockBackendUnavailableException)

@@ -186,7 +186,7 @@ internal static class EtcdQueue
         }
         finally
         {
-            backend.Batcher.Done();
+            backend.Batcher.EndAlone();
         }
     }
 

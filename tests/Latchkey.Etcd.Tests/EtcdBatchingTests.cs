@@ -17,8 +17,8 @@ public sealed class EtcdBatchingTests : EtcdTestBase
 
         Assert.Equal(0, outcome.Overlaps);
         Assert.Equal(0, outcome.TokensNotIncreasing);
-        Assert.True(batcher.Batches > 0 && batcher.Batched > batcher.Batches, $"{batcher.Batched} requests in {batcher.Batches} batches: none shared a transaction.");
-        TestContext.Current.TestOutputHelper?.WriteLine($"{batcher.Batched} requests in {batcher.Batches} shared transactions");
+        Assert.True(batcher.BatchCalls > 0 && batcher.BatchedRequests > batcher.BatchCalls, $"{batcher.BatchedRequests} requests in {batcher.BatchCalls} batches: none shared a transaction.");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{batcher.BatchedRequests} requests in {batcher.BatchCalls} shared transactions");
         Assert.Empty(await Probe.ListAsync(Prefix));
     }
 
@@ -35,7 +35,7 @@ public sealed class EtcdBatchingTests : EtcdTestBase
             Ct)));
 
         Assert.All(leaderships, l => Assert.True(l.FencingToken > 0));
-        Assert.True(EtcdProbe.BackendOf(provider).Batcher.Batches > 0, "No campaign waited to be batched: the test did not test batching.");
+        Assert.True(EtcdProbe.BackendOf(provider).Batcher.BatchCalls > 0, "No campaign waited to be batched: the test did not test batching.");
         foreach (var leadership in leaderships)
         {
             await leadership.DisposeAsync();

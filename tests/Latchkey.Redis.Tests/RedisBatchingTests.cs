@@ -36,8 +36,8 @@ public sealed class RedisBatchingTests : IAsyncLifetime
 
         Assert.Equal(0, outcome.Overlaps);
         Assert.Equal(0, outcome.TokensNotIncreasing);
-        Assert.True(batcher.Ops > batcher.Calls, $"{batcher.Ops} ops went in {batcher.Calls} calls: none shared a call.");
-        TestContext.Current.TestOutputHelper?.WriteLine($"{batcher.Ops} ops in {batcher.Calls} script calls");
+        Assert.True(batcher.Requests > batcher.Calls, $"{batcher.Requests} ops went in {batcher.Calls} calls: none shared a call.");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{batcher.Requests} ops in {batcher.Calls} script calls");
 
         // Every owner record was released: only the fence counters remain.
         Assert.All(_admin.KeysUnder(_prefix), k => Assert.EndsWith(":fence", k, StringComparison.Ordinal));
