@@ -170,14 +170,7 @@ internal static class EtcdQueue
             // exists, and the caller's way out (a withdraw) must come after it.
             var outcome = await batched.ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
-            if (outcome.Previous is { } existing)
-            {
-                lease.CreateRevision = existing.CreateRevision;
-                return await RecheckAsync(backend, lease, cancellationToken).ConfigureAwait(false);
-            }
-
-            lease.CreateRevision = outcome.Revision;
-            return new QueueView(outcome.Revision, outcome.Newest.Where(kv => kv.Key != lease.Key).ToList(), outcome.More);
+            return await AfterPutAsync(backend, lease, outcome.Revision, outcome.Previous, outcome.Newest, outcome.More, cancellationToken).ConfigureAwait(false);
         }
 
         try
@@ -210,16 +203,25 @@ internal static class EtcdQueue
             return new QueueView(response.Header.Revision, [], false);
         }
 
-        if (response.Responses[0].ResponsePut.PrevKv is { } ours)
+        var range = response.Responses[1].ResponseRange;
+        return await AfterPutAsync(backend, lease, response.Header.Revision, response.Responses[0].ResponsePut.PrevKv, range.Kvs, range.More, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Where an entry's put (with <c>prev_kv</c>) and read of the newest keys under the name leave it: a put that
+    /// replaced our own key was a retry, which keeps the key's first place (read again from there); otherwise our
+    /// put is the newest write, so every other key read with it was created before ours.
+    /// </summary>
+    private static async ValueTask<QueueView> AfterPutAsync(EtcdLockBackend backend, EtcdLockLease lease, long revision, KeyValue? previous, IEnumerable<KeyValue> newest, bool more, CancellationToken cancellationToken)
+    {
+        if (previous is not null)
         {
-            lease.CreateRevision = ours.CreateRevision;
+            lease.CreateRevision = previous.CreateRevision;
             return await RecheckAsync(backend, lease, cancellationToken).ConfigureAwait(false);
         }
 
-        // Our put is the newest write, so every other key read here was created before ours.
-        lease.CreateRevision = response.Header.Revision;
-        var range = response.Responses[1].ResponseRange;
-        return new QueueView(response.Header.Revision, range.Kvs.Where(kv => kv.Key != lease.Key).ToList(), range.More);
+        lease.CreateRevision = revision;
+        return new QueueView(revision, newest.Where(kv => kv.Key != lease.Key).ToList(), more);
     }
 
     /// <summary>Reads the blockers created before our key, in one transaction that also checks our key is still ours.</summary>

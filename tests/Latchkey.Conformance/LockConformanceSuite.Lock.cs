@@ -153,41 +153,11 @@ public abstract partial class LockConformanceSuite
         var name = UniqueName();
         var providers = new[] { Provider, await NewProviderAsync(), await NewProviderAsync() };
         const int tasksPerProvider = 4;
-        var inside = 0;
-        var overlaps = 0;
-        long counter = 0;
-        long lastToken = 0;
-        var tokenWentBack = 0;
-
-        async Task Contend(ILockProvider provider)
-        {
-            var theLock = provider.CreateLock(name);
-            for (var i = 0; i < ContentionIterations; i++)
-            {
-                await using var handle = await theLock.AcquireAsync(Patience, TestCancellation);
-                if (Interlocked.Increment(ref inside) != 1)
-                {
-                    Interlocked.Increment(ref overlaps);
-                }
-
-                if (handle.FencingToken <= lastToken)
-                {
-                    Interlocked.Increment(ref tokenWentBack);
-                }
-
-                lastToken = handle.FencingToken;
-                var read = counter;
-                await Task.Yield();
-                counter = read + 1;
-                Interlocked.Decrement(ref inside);
-            }
-        }
-
-        await Within(Task.WhenAll(providers.SelectMany(p => Enumerable.Range(0, tasksPerProvider).Select(_ => Task.Run(() => Contend(p))))), "the contention run");
-        Assert.Equal(0, overlaps);
-        Assert.Equal(0, tokenWentBack);
-        Assert.Equal(providers.Length * tasksPerProvider * ContentionIterations, counter);
-        await AssertNothingLeftAsync(LockKind.Lock, name);
+        var outcome = await Within(ContentionLoad.RunAsync(providers, name, providers.Length * tasksPerProvider, 1, ContentionIterations, Patience, TestCancellation), "the contention run");
+        Assert.Equal(0, outcome.Overlaps);
+        Assert.Equal(0, outcome.TokensNotIncreasing);
+        Assert.Equal(providers.Length * tasksPerProvider * ContentionIterations, outcome.Cycles);
+        await AssertNothingLeftAsync(LockKind.Lock, $"{name}-0");
     }
 
     [Fact]
@@ -195,7 +165,7 @@ public abstract partial class LockConformanceSuite
     {
         const int callers = 24, locks = 4;
         var name = UniqueName("many");
-        var outcome = await Within(ContentionLoad.RunAsync(Provider, name, callers, locks, ContentionIterations, Patience, TestCancellation), "the contention run");
+        var outcome = await Within(ContentionLoad.RunAsync([Provider], name, callers, locks, ContentionIterations, Patience, TestCancellation), "the contention run");
         Assert.Equal(0, outcome.Overlaps);
         Assert.Equal(0, outcome.TokensNotIncreasing);
         Assert.Equal(callers * ContentionIterations, outcome.Cycles);

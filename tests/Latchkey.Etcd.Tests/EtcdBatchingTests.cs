@@ -13,7 +13,7 @@ public sealed class EtcdBatchingTests : EtcdTestBase
     {
         var provider = Provider();
         var batcher = EtcdProbe.BackendOf(provider).Batcher;
-        var outcome = await ContentionLoad.RunAsync(provider, "lock", callers: 32, locks: 4, cycles: 20, Patience, Ct);
+        var outcome = await ContentionLoad.RunAsync([provider], "lock", callers: 32, locks: 4, cycles: 20, Patience, Ct);
 
         Assert.Equal(0, outcome.Overlaps);
         Assert.Equal(0, outcome.TokensNotIncreasing);

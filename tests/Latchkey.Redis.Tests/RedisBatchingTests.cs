@@ -32,7 +32,7 @@ public sealed class RedisBatchingTests : IAsyncLifetime
     {
         var provider = Connect(RedisTestServer.Single(_prefix));
         var batcher = provider.RedisBackend().Batcher!;
-        var outcome = await ContentionLoad.RunAsync(provider, "lock", callers: 32, locks: 4, cycles: 25, RedisTestExtensions.Patience, Cancel);
+        var outcome = await ContentionLoad.RunAsync([provider], "lock", callers: 32, locks: 4, cycles: 25, RedisTestExtensions.Patience, Cancel);
 
         Assert.Equal(0, outcome.Overlaps);
         Assert.Equal(0, outcome.TokensNotIncreasing);
