@@ -7,15 +7,14 @@ namespace Latchkey.Etcd;
 /// <summary>
 /// Where keys live: <c>{prefix}{kind}/{escapedName}/{id}</c>, and for reader-writer locks
 /// <c>{prefix}rwlock/{escapedName}/r/{id}</c> or <c>…/w/{id}</c>. An escaped name holds no <c>/</c>, so no
-/// name reaches another's keys; the id is unique per acquisition (<c>{lease hex}-{counter hex}</c>).
+/// name reaches another's keys; the id (<c>{lease hex}-{number hex}</c>) is unique among the keys that exist at
+/// once, and reused once a key is gone for good (see <see cref="EtcdKeySlots"/>).
 /// With <paramref name="mutexLayout"/> (<c>layout=etcd</c>), a lock's keys are <c>{prefix}{escapedName}/{id}</c>,
 /// as etcd's own <c>concurrency.Mutex</c> (and <c>etcdctl lock</c>) lays them out, so the two exclude each
 /// other; the other kinds then live under <c>{prefix}.{kind}/</c>, which no escaped name can start with.
 /// </summary>
 internal sealed class EtcdKeyspace(string prefix, bool mutexLayout = false)
 {
-    private long _counter;
-
     public string Prefix => prefix;
 
     public static string KindSegment(LockKind kind) => kind switch
@@ -35,12 +34,13 @@ internal sealed class EtcdKeyspace(string prefix, bool mutexLayout = false)
         (true, _) => $"{prefix}.{KindSegment(kind)}/{escapedName}/",
     };
 
-    /// <summary>A key for a new acquisition, unique in the cluster while the lease lives.</summary>
-    public ByteString NewKey(LockRequest request, EtcdSession session)
+    /// <summary>A key for a new acquisition, unique among the keys that exist at once; its number goes back to <paramref name="session"/>'s slots once the key is gone.</summary>
+    public (ByteString Key, EtcdKeySlots.Slot Slot) NewKey(LockRequest request, EtcdSession session)
     {
-        var id = string.Create(CultureInfo.InvariantCulture, $"{session.IdHex}-{Interlocked.Increment(ref _counter):x}");
         var access = request.Kind == LockKind.ReaderWriter ? (request.Access == LockAccess.Shared ? "r/" : "w/") : string.Empty;
-        return ByteString.CopyFromUtf8(NamePrefix(request.Kind, request.EscapedName) + access + id);
+        var name = NamePrefix(request.Kind, request.EscapedName) + access;
+        var slot = session.Slots.Take(name);
+        return (ByteString.CopyFromUtf8(string.Create(CultureInfo.InvariantCulture, $"{name}{session.IdHex}-{slot.Number:x}")), slot);
     }
 
     /// <summary>The keys that can come before ours and block us: writers for a reader, everyone otherwise.</summary>

@@ -27,6 +27,7 @@ internal sealed class EtcdLockBackend : LockBackend
     };
 
     private long _wakeUps;
+    private long _lookAheads;
     private int _disposed;
 
     public EtcdLockBackend(EtcdSettings settings, LockProviderOptions options)
@@ -61,6 +62,11 @@ internal sealed class EtcdLockBackend : LockBackend
     public override long WaiterWakeups => Interlocked.Read(ref _wakeUps);
 
     public void CountWakeUp() => Interlocked.Increment(ref _wakeUps);
+
+    /// <summary>How many times a waiter read the queue because the key ahead of its predecessor went away (see <see cref="EtcdQueue"/>).</summary>
+    public long WaiterLookAheads => Interlocked.Read(ref _lookAheads);
+
+    public void CountLookAhead() => Interlocked.Increment(ref _lookAheads);
 
     public override async ValueTask ConnectAsync(CancellationToken cancellationToken)
     {

@@ -26,17 +26,26 @@ internal sealed class EtcdLockLease : LockLease
     private bool _lostFired;
     private EtcdWatch? _ownWatch;
     private CancellationTokenRegistration _sessionRegistration;
-    private TaskCompletionSource<bool>? _wake;
+    private TaskCompletionSource<Wake>? _wake;
     private int _state = Waiting;
     private int _ownKeyGone;
     private long _heldAtRevision;
+    private readonly EtcdKeySlots.Slot _slot;
+    private readonly long _uncertainAtStart;
 
-    public EtcdLockLease(EtcdLockBackend backend, LockRequest request, EtcdSession session, ByteString key, ByteString value)
+    public EtcdLockLease(EtcdLockBackend backend, LockRequest request, EtcdSession session, ByteString value)
+        : this(backend, request, session, backend.Keys.NewKey(request, session), value)
+    {
+    }
+
+    /// <summary>An acquisition with a given key (a test's retry of the same request).</summary>
+    internal EtcdLockLease(EtcdLockBackend backend, LockRequest request, EtcdSession session, (ByteString Key, EtcdKeySlots.Slot Slot) key, ByteString value)
     {
         _backend = backend;
         Request = request;
         Session = session;
-        Key = key;
+        _uncertainAtStart = backend.Client.UncertainCalls;
+        (Key, _slot) = key;
         Value = value;
     }
 
@@ -136,16 +145,16 @@ internal sealed class EtcdLockLease : LockLease
     }
 
     /// <summary>
-    /// A fresh signal for one wait, set by the watch of the predecessor (true if it reported the
-    /// predecessor's deletion) or of our own key (false).
+    /// A fresh signal for one wait, set by the watch of the predecessor (with the revision of its events) or
+    /// of our own key (<see langword="default"/>).
     /// </summary>
-    public TaskCompletionSource<bool> NewWake()
+    public TaskCompletionSource<Wake> NewWake()
     {
-        var wake = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var wake = new TaskCompletionSource<Wake>(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _wake, wake);
         if (OwnKeyGone)
         {
-            wake.TrySetResult(false);
+            wake.TrySetResult(default);
         }
 
         return wake;
@@ -154,7 +163,7 @@ internal sealed class EtcdLockLease : LockLease
     public void MarkOwnKeyGone()
     {
         Volatile.Write(ref _ownKeyGone, 1);
-        Volatile.Read(ref _wake)?.TrySetResult(false);
+        Volatile.Read(ref _wake)?.TrySetResult(default);
         FireLost();
     }
 
@@ -192,12 +201,14 @@ internal sealed class EtcdLockLease : LockLease
             if (_backend.Batcher.TryBatchDeleteAsync(Key) is { } batched)
             {
                 await batched.ConfigureAwait(false);
+                FreeKey();
                 return;
             }
 
             try
             {
                 await _backend.Client.DeleteAsync(EtcdRequests.DeleteOurs(Key), CancellationToken.None).ConfigureAwait(false);
+                FreeKey();
             }
             finally
             {
@@ -212,7 +223,11 @@ internal sealed class EtcdLockLease : LockLease
     }
 
     /// <summary>Ends an acquisition that wrote nothing.</summary>
-    public void Abandon() => Volatile.Write(ref _state, Ended);
+    public void Abandon()
+    {
+        Volatile.Write(ref _state, Ended);
+        FreeKey();
+    }
 
     /// <summary>Leaves the queue after a failed, cancelled or unsuccessful acquire. Never throws: a delete that fails is retried in the background.</summary>
     public async ValueTask WithdrawAsync()
@@ -231,11 +246,24 @@ internal sealed class EtcdLockLease : LockLease
         try
         {
             await _backend.Client.DeleteAsync(EtcdRequests.DeleteOurs(Key), CancellationToken.None).ConfigureAwait(false);
+            FreeKey();
         }
         catch (Exception ex) when (ex is LockBackendUnavailableException or LockLostException)
         {
             _backend.Logger.LogWarning(ex, "Could not delete etcd key {Key}; retrying in the background", Key.ToStringUtf8());
             _backend.Leases.AddOrphan(Key);
+        }
+    }
+
+    /// <summary>
+    /// Our key's deletion was answered: its number may serve a later acquisition, unless a request of the client
+    /// was left in doubt since we began (one of ours could still be applied late; see <see cref="EtcdKeySlots"/>).
+    /// </summary>
+    private void FreeKey()
+    {
+        if (_backend.Client.UncertainCalls == _uncertainAtStart)
+        {
+            Session.Slots.Return(_slot);
         }
     }
 
@@ -309,6 +337,31 @@ internal sealed class EtcdLockLease : LockLease
         {
             // Unreachable: the lease's keep-alive will tell whether the lock survives.
             _backend.Logger.LogWarning(ex, "Could not check etcd key {Key}", Key.ToStringUtf8());
+        }
+    }
+
+    /// <summary>
+    /// Why a wait ended: the watched key's events, seen at <paramref name="Revision"/> (0 when no event did it),
+    /// and whether they include the deletion of the watched key.
+    /// </summary>
+    internal readonly record struct Wake(long Revision, bool PredecessorDeleted)
+    {
+        public static Wake Of(RepeatedField<Event>? events, ByteString watchedKey)
+        {
+            if (events is null || events.Count == 0)
+            {
+                return default;
+            }
+
+            var deleted = false;
+            var revision = 0L;
+            foreach (var e in events)
+            {
+                revision = Math.Max(revision, e.Kv.ModRevision);
+                deleted |= e.Type == Event.Types.EventType.Delete && e.Kv.Key == watchedKey;
+            }
+
+            return new Wake(revision, deleted);
         }
     }
 }

@@ -15,6 +15,7 @@ namespace Latchkey.Etcd;
 /// </summary>
 internal static class EtcdQueue
 {
+
     public static async ValueTask<LockLease?> AcquireAsync(EtcdLockBackend backend, LockRequest request, CancellationToken cancellationToken)
     {
         var session = await backend.Leases.GetAsync(cancellationToken).ConfigureAwait(false);
@@ -34,7 +35,7 @@ internal static class EtcdQueue
 
     private static async ValueTask<LockLease?> AcquireAsync(EtcdLockBackend backend, LockRequest request, EtcdSession session, CancellationToken cancellationToken)
     {
-        var lease = new EtcdLockLease(backend, request, session, backend.Keys.NewKey(request, session), ValueOf(request));
+        var lease = new EtcdLockLease(backend, request, session, ValueOf(request));
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.LostToken);
         var waited = false;
         try
@@ -67,7 +68,9 @@ internal static class EtcdQueue
 
                 waited = true;
                 lease.WatchOwnKey(view.Revision, waiting: true);
-                view = await WaitAsync(backend, lease, step, view, abort.Token).ConfigureAwait(false);
+                view = PermitsOf(request) == 1
+                    ? await WaitInLineAsync(backend, lease, view, abort.Token).ConfigureAwait(false)
+                    : await WaitAsync(backend, lease, step, view, abort.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && session.IsLost)
@@ -192,7 +195,7 @@ internal static class EtcdQueue
             Failure =
             {
                 new RequestOp { RequestPut = new PutRequest { Key = lease.Key, Value = lease.Value, Lease = lease.Session.Id, PrevKv = true } },
-                new RequestOp { RequestRange = EtcdRequests.NewestFirst(blockers, 2) },
+                new RequestOp { RequestRange = EtcdRequests.NewestFirst(blockers, NeedOf(lease.Request) + 1) },
             },
         };
 
@@ -225,15 +228,34 @@ internal static class EtcdQueue
     }
 
     /// <summary>Reads the blockers created before our key, in one transaction that also checks our key is still ours.</summary>
-    private static async ValueTask<QueueView> RecheckAsync(EtcdLockBackend backend, EtcdLockLease lease, CancellationToken cancellationToken)
+    private static ValueTask<QueueView> RecheckAsync(EtcdLockBackend backend, EtcdLockLease lease, CancellationToken cancellationToken) =>
+        RecheckAsync(backend, lease, seenAtRevision: 0, cancellationToken);
+
+    /// <summary>
+    /// Reads the blockers again after our watch reported <paramref name="seenAtRevision"/> (its start, or an
+    /// event). The read is serializable: the member answers from its own store, without a round of Raft's read
+    /// index. That is safe because a member that has applied <paramref name="seenAtRevision"/> has applied our
+    /// key's creation and every blocker's, and blockers only ever go away: one it still lists holds us back no
+    /// longer than the event we then wait for; one it does not list is gone for good. A member behind that
+    /// revision (another endpoint after a fail-over) does not qualify: then we read again, linearizably.
+    /// </summary>
+    private static async ValueTask<QueueView> RecheckAsync(EtcdLockBackend backend, EtcdLockLease lease, long seenAtRevision, CancellationToken cancellationToken)
     {
+        var range = EtcdRequests.NewestFirst(backend.Keys.BlockersPrefix(lease.Request), NeedOf(lease.Request), before: lease.CreateRevision);
+        range.Serializable = seenAtRevision > 0;
         var txn = new TxnRequest
         {
             Compare = { EtcdRequests.CreateRevisionIs(lease.Key, lease.CreateRevision) },
-            Success = { new RequestOp { RequestRange = EtcdRequests.NewestFirst(backend.Keys.BlockersPrefix(lease.Request), NeedOf(lease.Request), before: lease.CreateRevision) } },
+            Success = { new RequestOp { RequestRange = range } },
         };
 
         var response = await backend.Client.TxnAsync(txn, cancellationToken).ConfigureAwait(false);
+        if (response.Header.Revision < seenAtRevision)
+        {
+
+            return await RecheckAsync(backend, lease, cancellationToken).ConfigureAwait(false);
+        }
+
         if (!response.Succeeded)
         {
             lease.MarkOwnKeyGone();
@@ -241,8 +263,8 @@ internal static class EtcdQueue
                 $"The etcd key '{lease.Key.ToStringUtf8()}' of a waiter for {Describe(lease.Request)} was deleted (its lease expired or was revoked, or someone removed it).");
         }
 
-        var range = response.Responses[0].ResponseRange;
-        return new QueueView(response.Header.Revision, range.Kvs, range.More);
+        var blockers = response.Responses[0].ResponseRange;
+        return new QueueView(response.Header.Revision, blockers.Kvs, blockers.More);
     }
 
     /// <summary>Whether we hold, and if not, which key to watch.</summary>
@@ -283,7 +305,7 @@ internal static class EtcdQueue
         var watch = backend.Watches.Watch(step.WatchKey, step.WatchEnd, 0, step.DeletesOnly, (_, events) =>
         {
             // Count a wake-up once per wait, whether the event or the re-read below finds the change first.
-            if (wake.TrySetResult(events is not null && events.Any(e => e.Type == Event.Types.EventType.Delete && e.Kv.Key == step.WatchKey)) && events is not null)
+            if (wake.TrySetResult(EtcdLockLease.Wake.Of(events, step.WatchKey)) && events is not null)
             {
                 backend.CountWakeUp();
             }
@@ -294,11 +316,11 @@ internal static class EtcdQueue
             var createdAt = await watch.Created.WaitAsync(cancellationToken).ConfigureAwait(false);
             if (createdAt != view.Revision)
             {
-                var fresh = await RecheckAsync(backend, lease, cancellationToken).ConfigureAwait(false);
+                var fresh = await RecheckAsync(backend, lease, createdAt, cancellationToken).ConfigureAwait(false);
                 if (Decide(backend, lease.Request, fresh) != step)
                 {
                     // The watched key changed before the watch started: this read stands in for its event.
-                    if (wake.TrySetResult(false))
+                    if (wake.TrySetResult(default))
                     {
                         backend.CountWakeUp();
                     }
@@ -309,20 +331,140 @@ internal static class EtcdQueue
                 view = fresh;
             }
 
-            var predecessorDeleted = await wake.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (predecessorDeleted && PermitsOf(lease.Request) == 1 && view.Blockers.Count == 1 && !view.More && !lease.OwnKeyGone)
-            {
-                // Our only blocker is gone, and no key created later can come before ours: we hold it,
-                // without another read. Hand-off costs the releaser's delete and this one event.
-                return new QueueView(view.Revision, [], false);
-            }
-
-            return await RecheckAsync(backend, lease, cancellationToken).ConfigureAwait(false);
+            var woken = await wake.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await RecheckAsync(backend, lease, woken.Revision, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             backend.Watches.Cancel(watch);
         }
+    }
+
+    /// <summary>
+    /// Waits for an exclusive turn (a lock, a writer, a candidate; a reader behind writers): watches the deletion
+    /// of our predecessor and, while one is there, of the key ahead of it. Those watches start now (a synced
+    /// watch: etcd reports its events at once, while a watch from a past revision waits for a catch-up pass every
+    /// 100 ms); if anything was written between our read and their start, we read again.
+    /// <para>
+    /// The key ahead going away is almost always its holder releasing, which leaves our predecessor first in
+    /// line; we read the queue then, while the predecessor holds, and when that read shows only the predecessor
+    /// ahead of us, its deletion alone hands us the lock, with no read between its event and our turn: a
+    /// hand-off costs the releaser's delete and one event. Each release so wakes two waiters at most, whatever
+    /// the queue's length: the next in line to take its turn, and the one behind it to look ahead.
+    /// </para>
+    /// </summary>
+    private static async ValueTask<QueueView> WaitInLineAsync(EtcdLockBackend backend, EtcdLockLease lease, QueueView view, CancellationToken cancellationToken)
+    {
+        var predecessor = view.Blockers[0];
+        var wake = lease.NewWake();
+        var watch = backend.Watches.Watch(predecessor.Key, ByteString.Empty, 0, deletesOnly: true, (_, events) =>
+        {
+            // Count a wake-up once per wait, whether the event or a read finds the change first.
+            if (wake.TrySetResult(EtcdLockLease.Wake.Of(events, predecessor.Key)) && events is not null)
+            {
+                backend.CountWakeUp();
+            }
+        });
+        EtcdWatch? aheadWatch = null;
+        TaskCompletionSource<long>? aheadGone = null;
+
+        try
+        {
+            if (view.Blockers.Count > 1)
+            {
+                (aheadWatch, aheadGone) = WatchAhead(backend, view.Blockers[1].Key);
+            }
+
+            var createdAt = await watch.Created.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (aheadWatch is not null)
+            {
+                createdAt = Math.Max(createdAt, await aheadWatch.Created.WaitAsync(cancellationToken).ConfigureAwait(false));
+            }
+
+            if (createdAt != view.Revision)
+            {
+                var fresh = await RecheckAsync(backend, lease, createdAt, cancellationToken).ConfigureAwait(false);
+                if (!StillInLine(fresh, predecessor, view.Blockers.Count > 1 ? view.Blockers[1] : null))
+                {
+                    // The line moved before our watches started: this read stands in for their events.
+                    if (wake.TrySetResult(default))
+                    {
+                        backend.CountWakeUp();
+                    }
+
+                    return fresh;
+                }
+
+                view = fresh;
+            }
+
+            while (true)
+            {
+                if (aheadGone is not null && view.Blockers.Count == 1)
+                {
+                    // The read showed the key ahead gone already: stop watching it.
+                    backend.Watches.Cancel(aheadWatch);
+                    (aheadWatch, aheadGone) = (null, null);
+                }
+
+                if (aheadGone is null)
+                {
+                    var woken = await wake.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    if (woken.PredecessorDeleted && view.Blockers.Count == 1 && !lease.OwnKeyGone)
+                    {
+                        // Our only blocker is gone, and no key created later can come before ours: we hold it,
+                        // without another read.
+                        return new QueueView(woken.Revision, [], false);
+                    }
+
+                    return await RecheckAsync(backend, lease, woken.Revision, cancellationToken).ConfigureAwait(false);
+                }
+
+                await Task.WhenAny(wake.Task, aheadGone.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (wake.Task.IsCompleted)
+                {
+                    // Our predecessor went first (it withdrew, or its lease expired): read where we stand.
+                    return await RecheckAsync(backend, lease, (await wake.Task.ConfigureAwait(false)).Revision, cancellationToken).ConfigureAwait(false);
+                }
+
+                backend.CountLookAhead();
+                var ahead = await RecheckAsync(backend, lease, await aheadGone.Task.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                if (!StillInLine(ahead, predecessor, null))
+                {
+                    if ((ahead.Blockers.Count == 0 || !SameKey(ahead.Blockers[0], predecessor)) && wake.TrySetResult(default))
+                    {
+                        backend.CountWakeUp(); // the predecessor is gone too: this read stands in for its event
+                    }
+
+                    return ahead;
+                }
+
+                view = ahead;
+            }
+        }
+        finally
+        {
+            backend.Watches.Cancel(watch);
+            backend.Watches.Cancel(aheadWatch);
+        }
+    }
+
+    /// <summary>
+    /// Whether a read leaves our wait as it is: the same predecessor, and ahead of it nothing or the key we watch.
+    /// Keys are compared with their create revisions: a key is reused once gone (<see cref="EtcdKeySlots"/>).
+    /// </summary>
+    private static bool StillInLine(QueueView fresh, KeyValue predecessor, KeyValue? ahead) =>
+        fresh.Blockers.Count > 0 && SameKey(fresh.Blockers[0], predecessor)
+        && (fresh.Blockers.Count == 1 || (ahead is not null && SameKey(fresh.Blockers[1], ahead)));
+
+    private static bool SameKey(KeyValue a, KeyValue b) => a.CreateRevision == b.CreateRevision && a.Key == b.Key;
+
+    private static (EtcdWatch Watch, TaskCompletionSource<long> Gone) WatchAhead(EtcdLockBackend backend, ByteString ahead)
+    {
+        var gone = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watch = backend.Watches.Watch(ahead, ByteString.Empty, 0, deletesOnly: true, (_, events) =>
+            gone.TrySetResult(EtcdLockLease.Wake.Of(events, ahead).Revision));
+        return (watch, gone);
     }
 
     /// <summary>A semaphore waiter that now holds touches its key, so the waiter behind it wakes up as the new first waiter.</summary>
@@ -338,8 +480,11 @@ internal static class EtcdQueue
 
     private static int PermitsOf(LockRequest request) => request.Kind == LockKind.Semaphore ? request.Permits : 1;
 
-    /// <summary>How many of the newest blockers one read needs: one, or for a semaphore, enough to tell holders from the first waiter.</summary>
-    private static int NeedOf(LockRequest request) => PermitsOf(request) == 1 ? 1 : PermitsOf(request) + 1;
+    /// <summary>
+    /// How many of the newest blockers one read needs: two for one permit (our predecessor and the key ahead of
+    /// it, see <see cref="WaitInLineAsync"/>), or for a semaphore, enough to tell holders from the first waiter.
+    /// </summary>
+    private static int NeedOf(LockRequest request) => PermitsOf(request) == 1 ? 2 : PermitsOf(request) + 1;
 
     private static ByteString ValueOf(LockRequest request) => request.Kind switch
     {

@@ -40,6 +40,9 @@ internal sealed class EtcdSession
 
     public TimeSpan Ttl { get; }
 
+    /// <summary>The numbers of this lease's keys in use, per name.</summary>
+    public EtcdKeySlots Slots { get; } = new();
+
     /// <summary>Cancelled once, when the lease is lost; every holder's <c>Lost</c> hangs off it.</summary>
     public CancellationToken LostToken => _lost.Token;
 

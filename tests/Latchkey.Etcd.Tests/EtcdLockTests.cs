@@ -251,11 +251,17 @@ public sealed class EtcdLockTests : EtcdTestBase
         await WaitForWaitersAsync(holder, LockKind.Lock, "herd", count);
         var queued = (await holder.GetStatusAsync(LockKind.Lock, "herd", Ct)).Waiters.Select(w => w.Sequence!.Value).ToList();
         var before = backend.WaiterWakeups;
+        var lookAheadsBefore = backend.WaiterLookAheads;
         await held.ReleaseAsync();
         await Task.WhenAll(tasks).WaitAsync(Patience * 2, Ct);
 
         var wakeups = backend.WaiterWakeups - before;
-        Assert.True(wakeups == count, $"{count} releases woke waiters {wakeups} times; herd-free means once each.");
+        Assert.True(wakeups == count, $"{count} releases woke waiters {wakeups} times to take their turn; herd-free means once each.");
+
+        // Besides, the waiter behind the next in line reads the queue once when the key ahead of its predecessor
+        // goes: at most one look-ahead per release, however long the queue.
+        var lookAheads = backend.WaiterLookAheads - lookAheadsBefore;
+        Assert.InRange(lookAheads, 1, count);
         Assert.True(queued.SequenceEqual(order), "Waiters were not served in the order they queued.");
         Assert.Empty(await Probe.ListAsync(Prefix));
     }

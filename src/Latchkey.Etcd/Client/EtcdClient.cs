@@ -19,6 +19,7 @@ internal sealed class EtcdClient : IDisposable
     private int _current;
     private long _rpcs;
     private long _backgroundRpcs;
+    private long _uncertainCalls;
 
     public EtcdClient(EtcdSettings settings, ILogger logger)
     {
@@ -32,6 +33,12 @@ internal sealed class EtcdClient : IDisposable
 
     /// <summary>Checks sent in the background, off any caller's path (a held key's existence after its watch started late).</summary>
     public long BackgroundRequestCount => Interlocked.Read(ref _backgroundRpcs);
+
+    /// <summary>
+    /// Requests that failed after they may have reached etcd (failed over, timed out, cancelled, refused): etcd
+    /// may have applied them, or may still. A key whose requests could be among them is never reused.
+    /// </summary>
+    public long UncertainCalls => Interlocked.Read(ref _uncertainCalls);
 
     public EtcdSettings Settings => _settings;
 
@@ -135,12 +142,27 @@ internal sealed class EtcdClient : IDisposable
             }
             catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
             {
+                Interlocked.Increment(ref _uncertainCalls);
                 last = ex;
                 FailOver(index, ex);
             }
             catch (RpcException ex)
             {
+                Interlocked.Increment(ref _uncertainCalls);
                 throw Map(ex, what);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The channel reports cancellations as OperationCanceledException (ThrowOperationCanceledOnCancellation),
+                // and so also a passed deadline: that is a member that did not answer in time.
+                Interlocked.Increment(ref _uncertainCalls);
+                last = new RpcException(new Status(StatusCode.DeadlineExceeded, $"no answer within {_settings.RequestTimeout.TotalSeconds:0.###} s"));
+                FailOver(index, last);
+            }
+            catch (OperationCanceledException)
+            {
+                Interlocked.Increment(ref _uncertainCalls); // the caller gave up on a request that may have been sent
+                throw;
             }
         }
 
