@@ -1,5 +1,6 @@
 using System.Globalization;
 using Google.Protobuf;
+using Google.Protobuf.Collections;
 using Latchkey.Backend;
 using Latchkey.Etcd.Client;
 using Latchkey.Etcd.Protocol;
@@ -357,14 +358,17 @@ internal static class EtcdQueue
     {
         var predecessor = view.Blockers[0];
         var wake = lease.NewWake();
-        var watch = backend.Watches.Watch(predecessor.Key, ByteString.Empty, 0, deletesOnly: true, (_, events) =>
+        void OnPredecessorEvent(EtcdWatch _, RepeatedField<Event>? events)
         {
-            // Count a wake-up once per wait, whether the event or a read finds the change first.
+            // Count a wake-up once per wait, whether an event (of either watch) or a read finds the change first.
             if (wake.TrySetResult(EtcdLockLease.Wake.Of(events, predecessor.Key)) && events is not null)
             {
                 backend.CountWakeUp();
             }
-        });
+        }
+
+        var watch = backend.Watches.Watch(predecessor.Key, ByteString.Empty, 0, deletesOnly: true, OnPredecessorEvent);
+        EtcdWatch? secondWatch = null;
         EtcdWatch? aheadWatch = null;
         TaskCompletionSource<long>? aheadGone = null;
 
@@ -409,6 +413,12 @@ internal static class EtcdQueue
 
                 if (aheadGone is null)
                 {
+                    // Next in line: the predecessor's deletion now hands us the lock. etcd starts a watch created
+                    // "from now" at the revision it read just before, so a write landing in between leaves the
+                    // watch unsynced, and its events wait for etcd's catch-up pass, every 100 ms (seen: ~1 hand-off
+                    // in 100 stalled 20-90 ms). A second watch on the same key, started at another moment, makes
+                    // that stall need two such races; whichever reports first wakes us, and it needs no read.
+                    secondWatch ??= backend.Watches.Watch(predecessor.Key, ByteString.Empty, 0, deletesOnly: true, OnPredecessorEvent, awaitable: false);
                     var woken = await wake.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
                     if (woken.PredecessorDeleted && view.Blockers.Count == 1 && !lease.OwnKeyGone)
                     {
@@ -445,6 +455,7 @@ internal static class EtcdQueue
         finally
         {
             backend.Watches.Cancel(watch);
+            backend.Watches.Cancel(secondWatch);
             backend.Watches.Cancel(aheadWatch);
         }
     }
