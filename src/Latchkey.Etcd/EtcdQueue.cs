@@ -8,11 +8,11 @@ using Latchkey.Etcd.Protocol;
 namespace Latchkey.Etcd;
 
 /// <summary>
-/// The create-revision queue, the lock algorithm of every primitive. Each acquisition puts a key unique to
-/// it, with the provider's lease, in one transaction that also reads the keys that block it (the newest
-/// first). It holds when fewer than <c>permits</c> blockers were created before it; otherwise it watches
-/// only the one key whose change can let it in (herd-free, first come first served) and reads again.
-/// Blockers: every earlier key; for a reader, only earlier writers.
+/// The create-revision queue, the lock algorithm of every primitive. Each acquisition puts a key of its own
+/// (<see cref="EtcdKeySlots"/>), with the provider's lease, in one transaction that also reads the keys that
+/// block it (the newest first). It holds when fewer than <c>permits</c> blockers were created before it;
+/// otherwise it watches only the keys whose change can let it in (herd-free, first come first served; see
+/// <see cref="WaitInLineAsync"/>) and reads again. Blockers: every earlier key; for a reader, only earlier writers.
 /// </summary>
 internal static class EtcdQueue
 {

@@ -7,10 +7,10 @@ namespace Latchkey.Etcd;
 internal static class EtcdRequests
 {
     /// <summary>
-    /// Deletes our key. A plain delete, not a transaction comparing its create revision: every key is unique to
-    /// one acquisition (<see cref="EtcdKeyspace.NewKey"/>), so a retried or late delete can only ever remove the
-    /// key it was meant for, never a newer holder's; and etcd applies a plain delete at about 1.1× the rate of
-    /// the compare-and-delete transaction (measured: docs/backends/etcd.md).
+    /// Deletes our key. A plain delete, not a transaction comparing its create revision: a key serves a later
+    /// acquisition only once its deletion was answered and no request was left in doubt (<see cref="EtcdKeySlots"/>),
+    /// so a retried or late delete can only ever remove the key it was meant for, never a newer holder's; and etcd
+    /// applies a plain delete at about 1.1× the rate of the compare-and-delete transaction (docs/backends/etcd.md).
     /// </summary>
     public static DeleteRangeRequest DeleteOurs(ByteString key) => new() { Key = key };
 

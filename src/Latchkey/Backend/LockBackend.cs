@@ -36,9 +36,11 @@ public abstract class LockBackend : IAsyncDisposable
     public abstract IAsyncEnumerable<LockStatus> WatchStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken);
 
     /// <summary>
-    /// How many times a waiting acquire of this backend instance was woken to look at the lock again
-    /// (by a watch event, a message or a fallback timer); -1 when not counted. The conformance suite
-    /// uses it to check <see cref="LockProviderCapabilities.HerdFree"/>: one wake-up per release.
+    /// How many times a waiting acquire of this backend instance was woken because its turn may have come
+    /// (by a watch event, a message or a fallback timer, or a read that found the change first); -1 when
+    /// not counted. The conformance suite uses it to check <see cref="LockProviderCapabilities.HerdFree"/>:
+    /// one wake-up per release. A backend whose waiters also prepare ahead of their turn (etcd's look-ahead
+    /// read when the key two places ahead goes) counts that apart.
     /// </summary>
     public virtual long WaiterWakeups => -1;
 
