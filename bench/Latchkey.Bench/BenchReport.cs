@@ -24,7 +24,7 @@ public static class BenchReport
         table.AddRow("hand-off p50 / p99", summary.Handoffs == 0
             ? "[grey]no hand-offs (no waiter was ever handed the lock)[/]"
             : $"{Us(summary.HandoffP50Microseconds!.Value)} / {Us(summary.HandoffP99Microseconds!.Value)}  [grey]({summary.Handoffs.ToString("N0", CultureInfo.InvariantCulture)})[/]");
-        table.AddRow("longest wait", Ms(summary.LongestWaitMilliseconds));
+        table.AddRow("longest wait", $"{Ms(summary.LongestWaitMilliseconds)}  [grey](most turns waited: {summary.MostTurnsWaited.ToString("N0", CultureInfo.InvariantCulture)})[/]");
         table.AddRow("fairness (Jain)", summary.JainFairness.ToString("0.000", CultureInfo.InvariantCulture));
         table.AddRow("cycles per contender min / max", $"{summary.MinCyclesPerContender.ToString("N0", CultureInfo.InvariantCulture)} / {summary.MaxCyclesPerContender.ToString("N0", CultureInfo.InvariantCulture)}");
         table.AddRow("peak managed heap", Bytes(summary.PeakManagedBytes));

@@ -104,6 +104,7 @@ public static class BenchRunner
                 AcquireMax = acquire.Max,
                 Handoff = handoff.ToSparse(),
                 HandoffMax = handoff.Max,
+                MostTurnsWaited = contenders.Max(c => c.MostTurnsWaited),
                 AllCycles = contenders.Sum(c => c.AllCycles),
                 AllocatedBytes = allocated,
                 CpuSeconds = (self.TotalProcessorTime - cpuBefore).TotalSeconds,

@@ -55,7 +55,17 @@ public sealed record BenchSummary
     /// <summary>The longest wait for a lock, ms.</summary>
     public required double LongestWaitMilliseconds { get; init; }
 
-    /// <summary>How many hand-offs were measured (a release to a different, already waiting contender).</summary>
+    /// <summary>
+    /// The most times the lock went to others while one contender waited for it once: at most N − 1 for a
+    /// first-come-first-served lock of N contenders, whatever the machine's timing; a lock that lets others
+    /// overtake shows it here.
+    /// </summary>
+    public long MostTurnsWaited { get; init; }
+
+    /// <summary>
+    /// How many hand-offs were measured: from the first release that left waiters behind to the acquire of a
+    /// contender that waited then (a releaser or newcomer taking the lock meanwhile does not end it).
+    /// </summary>
     public required long Handoffs { get; init; }
 
     /// <summary>Median hand-off latency; <see langword="null"/> when there were none.</summary>
@@ -125,6 +135,7 @@ public sealed record BenchSummary
             AcquireP50Microseconds = acquire.Percentile(50) / 1000.0,
             AcquireP99Microseconds = acquire.Percentile(99) / 1000.0,
             LongestWaitMilliseconds = acquire.Max / 1_000_000.0,
+            MostTurnsWaited = results.Max(r => r.MostTurnsWaited),
             Handoffs = handoff.Count,
             HandoffP50Microseconds = handoff.Count > 0 ? handoff.Percentile(50) / 1000.0 : null,
             HandoffP99Microseconds = handoff.Count > 0 ? handoff.Percentile(99) / 1000.0 : null,

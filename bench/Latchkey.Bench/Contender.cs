@@ -15,6 +15,9 @@ internal sealed class Contender(long id, int lockIndex, IDistributedLock distrib
 
     public long AllCycles { get; private set; }
 
+    /// <summary>The most times the lock went to others while this contender waited for it once.</summary>
+    public long MostTurnsWaited { get; private set; }
+
     public async Task RunAsync(BenchClock clock, BenchOptions options, ReleaseBoard board, PreciseDelay delay, CancellationToken stop)
     {
         var toNanoseconds = 1_000_000_000.0 / Stopwatch.Frequency;
@@ -27,6 +30,7 @@ internal sealed class Contender(long id, int lockIndex, IDistributedLock distrib
                 return;
             }
 
+            var grantsWhenAsked = board.StartWaiting(lockIndex);
             ILockHandle handle;
             try
             {
@@ -38,18 +42,19 @@ internal sealed class Contender(long id, int lockIndex, IDistributedLock distrib
             }
 
             var acquired = Stopwatch.GetTimestamp();
-            var (lastOwner, lastRelease) = board.Read(lockIndex);
+            var (_, _, turnsWaited, handoff) = board.Acquired(lockIndex, grantsWhenAsked, asked, acquired);
             AllCycles++;
             if (asked >= clock.MeasureStart && acquired < clock.End)
             {
                 Cycles++;
                 Acquire.Record((long)((acquired - asked) * toNanoseconds));
+                MostTurnsWaited = Math.Max(MostTurnsWaited, turnsWaited);
 
-                // A hand-off: the lock went from a different contender to this one, which was already
-                // waiting when it was released. A releaser barging back in is not a hand-off.
-                if (lastOwner >= 0 && lastOwner != Id && lastRelease >= asked)
+                // A hand-off: the lock went to this contender, which was waiting when it was first released
+                // with waiters behind; if the releaser or a newcomer took it again meanwhile, that time counts.
+                if (handoff >= 0)
                 {
-                    Handoff.Record((long)((acquired - lastRelease) * toNanoseconds));
+                    Handoff.Record((long)(handoff * toNanoseconds));
                 }
             }
 

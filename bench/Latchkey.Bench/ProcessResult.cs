@@ -18,6 +18,9 @@ public sealed record ProcessResult
     /// <summary>The longest hand-off, in nanoseconds.</summary>
     public required long HandoffMax { get; init; }
 
+    /// <summary>The most times a lock went to others while one contender waited for it once.</summary>
+    public long MostTurnsWaited { get; init; }
+
     /// <summary>Cycles including the warm-up, for the allocation figure.</summary>
     public required long AllCycles { get; init; }
 

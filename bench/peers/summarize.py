@@ -27,11 +27,12 @@ def main(out):
             f"{data['cyclesPerSecond']:.0f}",
             fmt_us(data.get("acquireP50Microseconds")) + " / " + fmt_us(data.get("acquireP99Microseconds")),
             fmt_us(data.get("handoffP50Microseconds")) + " / " + fmt_us(data.get("handoffP99Microseconds")) + f" ({data.get('handoffs', 0)})",
-            f"{data.get('longestWaitMilliseconds', 0):.0f} ms",
+            f"{data.get('longestWaitMilliseconds', 0):.0f} ms"
+            + (f" ({data['mostTurnsWaited']} turns)" if data.get("mostTurnsWaited") is not None else ""),
             f"{data.get('jainFairness', 0):.3f}",
             f"{min(per)} / {max(per)}" if per else "",
         ))
-    print("| workload | backend | cycles/s | acquire p50 / p99 | hand-off p50 / p99 (count) | longest wait | Jain | cycles/contender min / max |")
+    print("| workload | backend | cycles/s | acquire p50 / p99 | hand-off p50 / p99 (count) | longest wait (most turns waited) | Jain | cycles/contender min / max |")
     print("|---|---|---:|---|---|---:|---:|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")

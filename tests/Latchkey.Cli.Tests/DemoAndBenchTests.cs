@@ -38,6 +38,7 @@ public sealed class DemoAndBenchTests
         Assert.True(summary.Handoffs > 0, "with hold and think times every release has waiters");
         Assert.True(summary.HandoffP50Microseconds <= summary.HandoffP99Microseconds);
         Assert.InRange(summary.JainFairness, 1.0 / 3, 1.0);
+        Assert.InRange(summary.MostTurnsWaited, 1, 2); // memory:// is first come, first served: 3 contenders wait 2 turns at most
         Assert.True(summary.PeakWorkingSetBytes > 0 && summary.PeakManagedBytes > 0);
         Assert.True(new FileInfo(plot).Length > 1000);
         using var document = JsonDocument.Parse(await File.ReadAllTextAsync(json));
