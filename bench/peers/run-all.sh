@@ -10,14 +10,15 @@
 # (PEERS_BIN, default bench/Latchkey.Bench.Peers/bin/Debug/net10.0). The harness is copied to a scratch
 # directory with the peers beside it, without its deps.json, so the runtime loads every dll found there
 # (the peers' dependencies, DistributedLock.*, are not in the CLI's deps.json).
-# DURATION (default 5s), WARMUP (500ms), ONLY (a regex of run labels to keep) tune it.
+# DURATION (default 5s), WARMUP (3s: a .NET client still spends about a quarter of its CPU in the JIT
+# 3-7 s into a run on 2 cores), ONLY (a regex of run labels to keep) tune it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="${1:-/tmp/latchkey-peers/results-$(date -u +%Y%m%dT%H%M%SZ)}"
 cli_bin="${CLI_BIN:-$root/src/Latchkey.Cli/bin/Debug/net10.0}"
 peers_bin="${PEERS_BIN:-$root/bench/Latchkey.Bench.Peers/bin/Debug/net10.0}"
 duration="${DURATION:-5s}"
-warmup="${WARMUP:-500ms}"
+warmup="${WARMUP:-3s}"
 only="${ONLY:-.}"
 : "${LATCHKEY_ETCD:?source /tmp/lk-dev-servers/env first}" "${LATCHKEY_REDIS:?}" "${LATCHKEY_ZK:?}"
 etcd="${LATCHKEY_ETCD#*://}"; redis="${LATCHKEY_REDIS#*://}"; zk="${LATCHKEY_ZK#*://}"
