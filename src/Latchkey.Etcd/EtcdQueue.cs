@@ -16,6 +16,9 @@ namespace Latchkey.Etcd;
 /// </summary>
 internal static class EtcdQueue
 {
+    /// <summary>How many of a name's newest keys an exclusive entry reads with its put: ours, our predecessor and the key ahead of it.</summary>
+    internal const int NewestToReadOnEntry = 3;
+
 
     public static async ValueTask<LockLease?> AcquireAsync(EtcdLockBackend backend, LockRequest request, CancellationToken cancellationToken)
     {
@@ -196,7 +199,7 @@ internal static class EtcdQueue
             Failure =
             {
                 new RequestOp { RequestPut = new PutRequest { Key = lease.Key, Value = lease.Value, Lease = lease.Session.Id, PrevKv = true } },
-                new RequestOp { RequestRange = EtcdRequests.NewestFirst(blockers, NeedOf(lease.Request) + 1) },
+                new RequestOp { RequestRange = EtcdRequests.NewestFirst(blockers, NewestToReadOnEntry) },
             },
         };
 
