@@ -19,7 +19,6 @@ internal static class EtcdQueue
     /// <summary>How many of a name's newest keys an exclusive entry reads with its put: ours, our predecessor and the key ahead of it.</summary>
     internal const int NewestToReadOnEntry = 3;
 
-
     public static async ValueTask<LockLease?> AcquireAsync(EtcdLockBackend backend, LockRequest request, CancellationToken cancellationToken)
     {
         var session = await backend.Leases.GetAsync(cancellationToken).ConfigureAwait(false);
@@ -256,7 +255,6 @@ internal static class EtcdQueue
         var response = await backend.Client.TxnAsync(txn, cancellationToken).ConfigureAwait(false);
         if (response.Header.Revision < seenAtRevision)
         {
-
             return await RecheckAsync(backend, lease, cancellationToken).ConfigureAwait(false);
         }
 
