@@ -28,6 +28,7 @@ internal sealed class EtcdLockBackend : LockBackend
 
     private long _wakeUps;
     private long _lookAheads;
+    private long _waitsWatching;
     private int _disposed;
 
     public EtcdLockBackend(EtcdSettings settings, LockProviderOptions options)
@@ -67,6 +68,11 @@ internal sealed class EtcdLockBackend : LockBackend
     public long WaiterLookAheads => Interlocked.Read(ref _lookAheads);
 
     public void CountLookAhead() => Interlocked.Increment(ref _lookAheads);
+
+    /// <summary>How many waits for an exclusive turn got as far as watching, their watches started and checked (for tests).</summary>
+    public long WaitsWatching => Interlocked.Read(ref _waitsWatching);
+
+    public void CountWaitWatching() => Interlocked.Increment(ref _waitsWatching);
 
     public override async ValueTask ConnectAsync(CancellationToken cancellationToken)
     {

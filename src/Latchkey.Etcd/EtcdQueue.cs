@@ -403,6 +403,7 @@ internal static class EtcdQueue
                 view = fresh;
             }
 
+            backend.CountWaitWatching();
             while (true)
             {
                 if (aheadGone is not null && view.Blockers.Count == 1)

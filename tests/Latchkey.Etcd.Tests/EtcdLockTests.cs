@@ -28,6 +28,55 @@ public sealed class EtcdLockTests : EtcdTestBase
     }
 
     [Fact]
+    public async Task AQueueOfWaiters_IsServedWithoutAReadBetweenAReleaseAndTheNextTurn()
+    {
+        // Waiters queued behind a holder, each in its own provider, counted from the moment each watches. From
+        // then on each sends at most one read (its look-ahead when the key two places ahead goes, or a read when
+        // its predecessor went first) and its release: a read after the predecessor's delete event, on the
+        // hand-off's path, would be one more.
+        const int count = 5;
+        var holder = Provider();
+        var held = await holder.CreateLock("line").AcquireAsync(Patience, Ct);
+        var waiters = new List<(ILockProvider Provider, long Before, Task Done)>();
+        for (var i = 0; i < count; i++)
+        {
+            var provider = Provider();
+            await WarmUpAsync(holder, provider, $"warm-{i}");
+            var done = Task.Run(async () => await (await provider.CreateLock("line").AcquireAsync(Patience, Ct)).ReleaseAsync(), Ct);
+            await WaitUntilAsync(() => EtcdProbe.BackendOf(provider).WaitsWatching == 2, "the waiter's watches to start"); // its warm-up's wait was the first
+            waiters.Add((provider, EtcdProbe.BackendOf(provider).Client.RequestCount, done));
+        }
+
+        await held.ReleaseAsync();
+        await Task.WhenAll(waiters.Select(w => w.Done)).WaitAsync(Patience, Ct);
+
+        var requests = waiters.Select(w => EtcdProbe.BackendOf(w.Provider).Client.RequestCount - w.Before).ToList();
+        Assert.Equal(1, requests[0]); // right behind the holder: its release
+        Assert.All(requests.Skip(1), r => Assert.Equal(2, r)); // one look-ahead, its release
+        Assert.Empty(await Probe.ListAsync(Prefix));
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < Patience, $"Timed out waiting for {what}.");
+            await Task.Delay(5, Ct);
+        }
+    }
+
+    /// <summary>Opens <paramref name="provider"/>'s lease and its keep-alive and watch streams: it waits once for a lock <paramref name="holder"/> holds.</summary>
+    private static async Task WarmUpAsync(ILockProvider holder, ILockProvider provider, string name)
+    {
+        var held = await holder.CreateLock(name).AcquireAsync(Patience, Ct);
+        var waiting = provider.CreateLock(name).AcquireAsync(Patience, Ct).AsTask();
+        await WaitUntilAsync(() => EtcdProbe.BackendOf(provider).WaitsWatching == 1, "the warm-up's watches to start");
+        await held.ReleaseAsync();
+        await (await waiting).ReleaseAsync();
+    }
+
+    [Fact]
     public async Task TryAcquire_OfATakenLock_IsOneRequestAndWritesNothing()
     {
         var holder = Provider();
