@@ -119,8 +119,7 @@ internal sealed class EtcdBatcher : RequestBatcher<EtcdBatcher.Request>
         {
             if (request is Entry entry)
             {
-                txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = entry.Key, Value = entry.Value, Lease = entry.Lease, PrevKv = true } });
-                txn.Success.Add(new RequestOp { RequestRange = EtcdRequests.NewestFirst(entry.Blockers, EtcdQueue.NewestToReadOnEntry) });
+                txn.Success.Add(EtcdRequests.Entry(entry.Key, entry.Value, entry.Lease, entry.Blockers));
             }
             else
             {

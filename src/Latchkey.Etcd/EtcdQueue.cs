@@ -16,9 +16,6 @@ namespace Latchkey.Etcd;
 /// </summary>
 internal static class EtcdQueue
 {
-    /// <summary>How many of a name's newest keys an exclusive entry reads with its put: ours, our predecessor and the key ahead of it.</summary>
-    internal const int NewestToReadOnEntry = 3;
-
     public static async ValueTask<LockLease?> AcquireAsync(EtcdLockBackend backend, LockRequest request, CancellationToken cancellationToken)
     {
         var session = await backend.Leases.GetAsync(cancellationToken).ConfigureAwait(false);
@@ -195,11 +192,7 @@ internal static class EtcdQueue
         {
             Compare = { EtcdRequests.NoKeyIn(blockers) },
             Success = { new RequestOp { RequestPut = new PutRequest { Key = lease.Key, Value = lease.Value, Lease = lease.Session.Id } } },
-            Failure =
-            {
-                new RequestOp { RequestPut = new PutRequest { Key = lease.Key, Value = lease.Value, Lease = lease.Session.Id, PrevKv = true } },
-                new RequestOp { RequestRange = EtcdRequests.NewestFirst(blockers, NewestToReadOnEntry) },
-            },
+            Failure = { EtcdRequests.Entry(lease.Key, lease.Value, lease.Session.Id, blockers) },
         };
 
         var response = await backend.Client.TxnAsync(txn, cancellationToken).ConfigureAwait(false);

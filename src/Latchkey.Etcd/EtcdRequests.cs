@@ -14,6 +14,21 @@ internal static class EtcdRequests
     /// </summary>
     public static DeleteRangeRequest DeleteOurs(ByteString key) => new() { Key = key };
 
+    /// <summary>How many of a name's newest keys an exclusive entry reads with its put: ours, our predecessor and the key ahead of it.</summary>
+    public const int NewestToReadOnEntry = 3;
+
+    /// <summary>
+    /// An exclusive acquisition's entry into the queue, as two operations of a transaction: put our key with our
+    /// lease, reporting the key it replaced (a retry of an entry whose reply was lost finds its own key, and keeps
+    /// its create revision), then read the newest keys under the name. The lone entry sends them when the name is
+    /// taken; a batch sends them for each of its entries.
+    /// </summary>
+    public static RequestOp[] Entry(ByteString key, ByteString value, long lease, ByteString blockers) =>
+    [
+        new RequestOp { RequestPut = new PutRequest { Key = key, Value = value, Lease = lease, PrevKv = true } },
+        new RequestOp { RequestRange = NewestFirst(blockers, NewestToReadOnEntry) },
+    ];
+
     /// <summary>Writes <paramref name="value"/> to our key with our lease, only if the key is still the one we created.</summary>
     public static TxnRequest PutIfOurs(ByteString key, long createRevision, ByteString value, long lease) => new()
     {
