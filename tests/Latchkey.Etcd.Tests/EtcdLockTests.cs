@@ -43,7 +43,7 @@ public sealed class EtcdLockTests : EtcdTestBase
             var provider = Provider();
             await WarmUpAsync(holder, provider, $"warm-{i}");
             var done = Task.Run(async () => await (await provider.CreateLock("line").AcquireAsync(Patience, Ct)).ReleaseAsync(), Ct);
-            await WaitUntilAsync(() => EtcdProbe.BackendOf(provider).WaitsWatching == 2, "the waiter's watches to start"); // its warm-up's wait was the first
+            await Conformance.Polling.UntilAsync(() => EtcdProbe.BackendOf(provider).WaitsWatching == 2, "the waiter's watches to start", Patience, Ct); // its warm-up's wait was the first
             waiters.Add((provider, EtcdProbe.BackendOf(provider).Client.RequestCount, done));
         }
 
@@ -56,22 +56,12 @@ public sealed class EtcdLockTests : EtcdTestBase
         Assert.Empty(await Probe.ListAsync(Prefix));
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < Patience, $"Timed out waiting for {what}.");
-            await Task.Delay(5, Ct);
-        }
-    }
-
     /// <summary>Opens <paramref name="provider"/>'s lease and its keep-alive and watch streams: it waits once for a lock <paramref name="holder"/> holds.</summary>
     private static async Task WarmUpAsync(ILockProvider holder, ILockProvider provider, string name)
     {
         var held = await holder.CreateLock(name).AcquireAsync(Patience, Ct);
         var waiting = provider.CreateLock(name).AcquireAsync(Patience, Ct).AsTask();
-        await WaitUntilAsync(() => EtcdProbe.BackendOf(provider).WaitsWatching == 1, "the warm-up's watches to start");
+        await Conformance.Polling.UntilAsync(() => EtcdProbe.BackendOf(provider).WaitsWatching == 1, "the warm-up's watches to start", Patience, Ct);
         await held.ReleaseAsync();
         await (await waiting).ReleaseAsync();
     }

@@ -43,13 +43,6 @@ public abstract class EtcdTestBase : IAsyncLifetime
     }
 
     /// <summary>Waits, bounded by <see cref="Patience"/>, until <paramref name="count"/> waiters queue on a primitive.</summary>
-    protected static async Task WaitForWaitersAsync(ILockProvider provider, LockKind kind, string name, int count)
-    {
-        var clock = Stopwatch.StartNew();
-        while ((await provider.GetStatusAsync(kind, name, Ct)).Waiters.Count < count)
-        {
-            Assert.True(clock.Elapsed < Patience, $"{count} waiters did not queue on '{name}' within {Patience}.");
-            await Task.Delay(5, Ct);
-        }
-    }
+    protected static Task WaitForWaitersAsync(ILockProvider provider, LockKind kind, string name, int count) =>
+        Conformance.Polling.UntilAsync(async () => (await provider.GetStatusAsync(kind, name, Ct)).Waiters.Count >= count, $"{count} waiters to queue on '{name}'", Patience, Ct);
 }

@@ -383,15 +383,5 @@ public sealed class ZooKeeperLockTests
 
     private static void AssertPending(Task task) => Assert.False(task.IsCompleted, "The waiter should still be waiting.");
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var delay = 1;
-        while (!await condition())
-        {
-            Assert.True(clock.Elapsed < Patience, $"Gave up waiting for {what}.");
-            await Task.Delay(delay, Ct);
-            delay = Math.Min(delay * 2, 50);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, string what) => Conformance.Polling.UntilAsync(condition, what, Patience, Ct);
 }
