@@ -65,7 +65,6 @@ internal sealed class LockKeys
 
     public RedisKey[] ForRelease => [Owner, Holders, Queue, Value];
 
-
     public RedisKey[] ForRenew => [Owner, Holders, Value];
 
     public RedisKey[] ForWaiter => [Queue, Deadlines, Intent];
