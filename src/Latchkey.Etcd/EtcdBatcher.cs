@@ -55,8 +55,8 @@ internal sealed class EtcdBatcher : RequestBatcher<EtcdBatcher.Request>
         return SendsAlone(entry) ? null : entry.Outcome.Task;
     }
 
-    /// <summary>As <see cref="TryBatchEntryAsync"/>, for the delete of a released key.</summary>
-    public Task? TryBatchDeleteAsync(ByteString key)
+    /// <summary>As <see cref="TryBatchEntryAsync"/>, for the delete of a released key; the outcome is the revision it was answered at.</summary>
+    public Task<long>? TryBatchDeleteAsync(ByteString key)
     {
         var delete = new Delete(key);
         return SendsAlone(delete) ? null : delete.Outcome.Task;
@@ -138,7 +138,7 @@ internal sealed class EtcdBatcher : RequestBatcher<EtcdBatcher.Request>
             }
             else
             {
-                ((Delete)batch[i]).Outcome.TrySetResult();
+                ((Delete)batch[i]).Outcome.TrySetResult(response.Header.Revision);
             }
         }
     }
@@ -181,6 +181,6 @@ internal sealed class EtcdBatcher : RequestBatcher<EtcdBatcher.Request>
     {
         public ByteString Key => key;
 
-        public TaskCompletionSource Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<long> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

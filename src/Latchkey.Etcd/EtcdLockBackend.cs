@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
@@ -29,6 +30,7 @@ internal sealed class EtcdLockBackend : LockBackend
     private long _wakeUps;
     private long _lookAheads;
     private long _waitsWatching;
+    private long _waitsFollowing;
     private int _disposed;
 
     public EtcdLockBackend(EtcdSettings settings, LockProviderOptions options)
@@ -59,6 +61,12 @@ internal sealed class EtcdLockBackend : LockBackend
 
     public EtcdKeyspace Keys { get; }
 
+    /// <summary>
+    /// This provider's keys in a queue of one (locks, writers, readers, candidates), by key, while they are there: a
+    /// waiter whose predecessor is one of them follows it here rather than through etcd (see <see cref="EtcdQueue"/>).
+    /// </summary>
+    public ConcurrentDictionary<ByteString, EtcdLockLease> Followable { get; } = new();
+
     /// <summary>How many times a waiter was woken by an event on the key it watched (the herd test counts these).</summary>
     public override long WaiterWakeups => Interlocked.Read(ref _wakeUps);
 
@@ -73,6 +81,11 @@ internal sealed class EtcdLockBackend : LockBackend
     public long WaitsWatching => Interlocked.Read(ref _waitsWatching);
 
     public void CountWaitWatching() => Interlocked.Increment(ref _waitsWatching);
+
+    /// <summary>How many waits followed a predecessor of this provider rather than watching etcd (for tests).</summary>
+    public long WaitsFollowing => Interlocked.Read(ref _waitsFollowing);
+
+    public void CountWaitFollowing() => Interlocked.Increment(ref _waitsFollowing);
 
     public override async ValueTask ConnectAsync(CancellationToken cancellationToken)
     {

@@ -32,6 +32,10 @@ internal sealed class EtcdLockLease : LockLease
     private long _heldAtRevision;
     private readonly EtcdKeySlots.Slot _slot;
     private readonly long _uncertainAtStart;
+    private TaskCompletionSource? _heldSignal; // made when a successor follows us (EtcdQueue.WaitBehindAsync)
+    private TaskCompletionSource<long>? _goneSignal;
+    private bool _heldSeen;
+    private long _goneAt = -1; // -1: our key is there; 0: gone or in doubt (read etcd); else deleted at that revision
 
     public EtcdLockLease(EtcdLockBackend backend, LockRequest request, EtcdSession session, ByteString value)
         : this(backend, request, session, backend.Keys.NewKey(request, session), value)
@@ -61,6 +65,12 @@ internal sealed class EtcdLockLease : LockLease
     public long CreateRevision { get; set; }
 
     public bool OwnKeyGone => Volatile.Read(ref _ownKeyGone) != 0;
+
+    /// <summary>
+    /// Whether every key created before ours blocks us, so that holding means no earlier key is left: true for all
+    /// but a reader, which only earlier writers block.
+    /// </summary>
+    public bool BlockedByAllBefore => Request.Kind != LockKind.ReaderWriter || Request.Access != LockAccess.Shared;
 
     public override long FencingToken => CreateRevision;
 
@@ -119,14 +129,22 @@ internal sealed class EtcdLockLease : LockLease
     /// need to (<paramref name="waiting"/>): this watch is created before its predecessor's on the same
     /// stream, and every way out of a wait re-reads our key after that watch started, or saw nothing change.
     /// </summary>
-    public void WatchOwnKey(long seenAtRevision, bool waiting)
+    /// <remarks>
+    /// A waiter that will not watch its predecessor on etcd (<paramref name="fromSeen"/>: it follows one of this
+    /// provider's own keys) cannot lean on that ordering: its watch starts right after
+    /// <paramref name="seenAtRevision"/> instead. Such a watch is synced at once if nothing was written since, else
+    /// etcd delivers its events with its next catch-up pass (within 100 ms): a deletion by someone else is reported
+    /// that much later, never missed.
+    /// </remarks>
+    public void WatchOwnKey(long seenAtRevision, bool waiting, bool fromSeen = false)
     {
         if (_ownWatch is not null)
         {
             return;
         }
 
-        var watch = _backend.Watches.Watch(Key, ByteString.Empty, 0, deletesOnly: true, OnOwnKeyEvent, awaitable: false, onCreated: waiting ? null : createdAt =>
+        var start = fromSeen ? seenAtRevision + 1 : 0;
+        var watch = _backend.Watches.Watch(Key, ByteString.Empty, start, deletesOnly: true, OnOwnKeyEvent, awaitable: false, onCreated: waiting ? null : createdAt =>
         {
             if (createdAt != seenAtRevision)
             {
@@ -135,9 +153,9 @@ internal sealed class EtcdLockLease : LockLease
         });
 
         // A full fence between publishing the watch and reading the state, paired with the release's exchange of
-        // the state: either the release sees this watch and cancels it, or this sees the release.
-        Interlocked.Exchange(ref _ownWatch, watch);
-        if (Volatile.Read(ref _state) == Ended)
+        // the state: either the release sees this watch and cancels it, or this sees the release. Two callers racing
+        // here (a follower and a holder asking for Lost) keep the first watch.
+        if (Interlocked.CompareExchange(ref _ownWatch, watch, null) is not null || Volatile.Read(ref _state) == Ended)
         {
             // Released while the watch was being set up (a holder asking for Lost as it releases).
             _backend.Watches.Cancel(watch);
@@ -164,7 +182,84 @@ internal sealed class EtcdLockLease : LockLease
     {
         Volatile.Write(ref _ownKeyGone, 1);
         Volatile.Read(ref _wake)?.TrySetResult(default);
+        SignalGone(0);
         FireLost();
+    }
+
+    /// <summary>
+    /// For the waiter right behind us in this provider and lease: when we hold (<c>Held</c>), and when our key is
+    /// gone (<c>Gone</c>: the revision of its confirmed deletion, or 0 when it is gone or in doubt and etcd must be
+    /// read). Both are set before the provider's callers learn of it, so a follower never lags etcd.
+    /// </summary>
+    public (Task Held, Task<long> Gone) Follow()
+    {
+        lock (this)
+        {
+            _heldSignal ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _goneSignal ??= new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_heldSeen)
+            {
+                _heldSignal.TrySetResult();
+            }
+
+            if (_goneAt >= 0)
+            {
+                _goneSignal.TrySetResult(_goneAt);
+            }
+        }
+
+        WatchOwnKeyIfHeld();
+        return (_heldSignal.Task, _goneSignal.Task);
+    }
+
+    /// <summary>
+    /// A holder that got the lock at once does not watch its key (<see cref="MarkHeld"/>); once a follower waits on
+    /// it, it must, so that a deletion by someone else reaches the follower as it would through etcd.
+    /// </summary>
+    private void WatchOwnKeyIfHeld()
+    {
+        if (Volatile.Read(ref _state) == Held && Volatile.Read(ref _ownWatch) is null)
+        {
+            WatchOwnKey(_heldAtRevision, waiting: false);
+        }
+    }
+
+    private void SignalHeld()
+    {
+        TaskCompletionSource? held;
+        lock (this)
+        {
+            _heldSeen = true;
+            held = _heldSignal;
+        }
+
+        if (held is not null)
+        {
+            held.TrySetResult();
+            WatchOwnKeyIfHeld();
+        }
+    }
+
+    /// <summary>
+    /// Our key is gone (deleted at <paramref name="revision"/>), or in doubt (0): no follower may find us any more,
+    /// so one that reads etcd after this watches etcd, and those that follow us now learn it.
+    /// </summary>
+    private void SignalGone(long revision)
+    {
+        _backend.Followable.TryRemove(new KeyValuePair<ByteString, EtcdLockLease>(Key, this));
+        TaskCompletionSource<long>? gone;
+        lock (this)
+        {
+            if (_goneAt >= 0)
+            {
+                return;
+            }
+
+            _goneAt = revision;
+            gone = _goneSignal;
+        }
+
+        gone?.TrySetResult(revision);
     }
 
     /// <summary>
@@ -176,6 +271,7 @@ internal sealed class EtcdLockLease : LockLease
     {
         _heldAtRevision = revision;
         Volatile.Write(ref _state, Held);
+        SignalHeld();
         if (OwnKeyGone)
         {
             FireLost();
@@ -193,6 +289,7 @@ internal sealed class EtcdLockLease : LockLease
         _backend.Watches.Cancel(Volatile.Read(ref _ownWatch));
         if (OwnKeyGone || _backend.Leases.IsDisposed)
         {
+            SignalGone(0);
             return; // gone already, or the provider's lease was revoked with every key on it
         }
 
@@ -200,15 +297,13 @@ internal sealed class EtcdLockLease : LockLease
         {
             if (_backend.Batcher.TryBatchDeleteAsync(Key) is { } batched)
             {
-                await batched.ConfigureAwait(false);
-                FreeKey();
+                Deleted(await batched.ConfigureAwait(false));
                 return;
             }
 
             try
             {
-                await _backend.Client.DeleteAsync(EtcdRequests.DeleteOurs(Key), CancellationToken.None).ConfigureAwait(false);
-                FreeKey();
+                Deleted((await _backend.Client.DeleteAsync(EtcdRequests.DeleteOurs(Key), CancellationToken.None).ConfigureAwait(false)).Header.Revision);
             }
             finally
             {
@@ -219,6 +314,10 @@ internal sealed class EtcdLockLease : LockLease
         {
             _backend.Leases.AddOrphan(Key);
             throw;
+        }
+        finally
+        {
+            SignalGone(0); // unless the deletion was answered: our key may still be there
         }
     }
 
@@ -240,19 +339,30 @@ internal sealed class EtcdLockLease : LockLease
         _backend.Watches.Cancel(_ownWatch);
         if (OwnKeyGone || _backend.Leases.IsDisposed)
         {
+            SignalGone(0);
             return;
         }
 
         try
         {
-            await _backend.Client.DeleteAsync(EtcdRequests.DeleteOurs(Key), CancellationToken.None).ConfigureAwait(false);
-            FreeKey();
+            Deleted((await _backend.Client.DeleteAsync(EtcdRequests.DeleteOurs(Key), CancellationToken.None).ConfigureAwait(false)).Header.Revision);
         }
         catch (Exception ex) when (ex is LockBackendUnavailableException or LockLostException)
         {
             _backend.Logger.LogWarning(ex, "Could not delete etcd key {Key}; retrying in the background", Key.ToStringUtf8());
             _backend.Leases.AddOrphan(Key);
         }
+        finally
+        {
+            SignalGone(0); // unless the deletion was answered: our key may still be there
+        }
+    }
+
+    /// <summary>Our key's deletion was answered at <paramref name="revision"/>: tell a follower, then free the key's number.</summary>
+    private void Deleted(long revision)
+    {
+        SignalGone(revision);
+        FreeKey();
     }
 
     /// <summary>

@@ -46,6 +46,11 @@ internal static class EtcdQueue
                 return null;
             }
 
+            if (PermitsOf(request) == 1)
+            {
+                backend.Followable[lease.Key] = lease;
+            }
+
             while (true)
             {
                 var step = Decide(backend, request, view);
@@ -67,6 +72,13 @@ internal static class EtcdQueue
                 }
 
                 waited = true;
+                if (PermitsOf(request) == 1 && FollowableOf(backend, lease, view.Blockers[0]) is { } predecessor)
+                {
+                    lease.WatchOwnKey(view.Revision, waiting: true, fromSeen: true);
+                    view = await WaitBehindAsync(backend, lease, predecessor, view, abort.Token).ConfigureAwait(false);
+                    continue;
+                }
+
                 lease.WatchOwnKey(view.Revision, waiting: true);
                 view = PermitsOf(request) == 1
                     ? await WaitInLineAsync(backend, lease, view, abort.Token).ConfigureAwait(false)
@@ -453,6 +465,54 @@ internal static class EtcdQueue
             backend.Watches.Cancel(secondWatch);
             backend.Watches.Cancel(aheadWatch);
         }
+    }
+
+    /// <summary>Our predecessor's acquisition, if it is this provider's and of our lease (which it then outlives no more than we do).</summary>
+    private static EtcdLockLease? FollowableOf(EtcdLockBackend backend, EtcdLockLease lease, KeyValue predecessor) =>
+        backend.Followable.TryGetValue(predecessor.Key, out var ahead) && ahead.CreateRevision == predecessor.CreateRevision && ahead.Session == lease.Session
+            ? ahead
+            : null;
+
+    /// <summary>
+    /// Waits for an exclusive turn behind a predecessor of this provider and lease: its acquisition tells us when it
+    /// holds and when its deletion is answered, so we wait with no watch and no read of our own. Once it holds (or our
+    /// read showed it alone ahead of us), its deletion hands us the lock: a hand-off costs the releaser's delete,
+    /// with no event in between. Its acquisition tells first, before its own caller learns of it, so we never act on
+    /// news that etcd has not committed. Anything else (it withdrew, its key vanished, its delete is in doubt) sends
+    /// us back to read the queue, and a predecessor in doubt is not followed again: we then watch it on etcd.
+    /// Global first-come-first-served order is untouched: each waiter keeps its own key in the one queue.
+    /// </summary>
+    private static async ValueTask<QueueView> WaitBehindAsync(EtcdLockBackend backend, EtcdLockLease lease, EtcdLockLease predecessor, QueueView view, CancellationToken cancellationToken)
+    {
+        var ownKeyGone = lease.NewWake().Task;
+        var (held, gone) = predecessor.Follow();
+        var nextInLine = view.Blockers.Count == 1 && !view.More;
+        backend.CountWaitFollowing();
+        if (!nextInLine && predecessor.BlockedByAllBefore)
+        {
+            // It holds only when no key before it is left, so from then on only it stands before us.
+            await Task.WhenAny(held, gone, ownKeyGone).WaitAsync(cancellationToken).ConfigureAwait(false);
+            nextInLine = held.IsCompleted;
+            if (nextInLine && !gone.IsCompleted)
+            {
+                backend.CountLookAhead();
+            }
+        }
+
+        await Task.WhenAny(gone, ownKeyGone).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!gone.IsCompleted)
+        {
+            return await RecheckAsync(backend, lease, cancellationToken).ConfigureAwait(false); // reports our key gone
+        }
+
+        backend.CountWakeUp();
+        var deletedAt = await gone.ConfigureAwait(false);
+        if (deletedAt > 0 && nextInLine && !lease.OwnKeyGone)
+        {
+            return new QueueView(deletedAt, [], false);
+        }
+
+        return await RecheckAsync(backend, lease, deletedAt, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

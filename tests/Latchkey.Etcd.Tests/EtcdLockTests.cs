@@ -56,6 +56,114 @@ public sealed class EtcdLockTests : EtcdTestBase
         Assert.Empty(await Probe.ListAsync(Prefix));
     }
 
+    [Fact]
+    public async Task WaitersOfOneProvider_FollowEachOther_AndSendNothingButTheirReleases()
+    {
+        // Waiters of one provider queued one behind the other learn of their predecessor's hold and deletion from
+        // it, not from etcd: from the moment all wait, they send their releases and nothing else (through etcd, each
+        // after the first would also read the queue once, when the key ahead of its predecessor goes).
+        const int count = 5;
+        var holder = Provider();
+        var provider = Provider();
+        var backend = EtcdProbe.BackendOf(provider);
+        await WarmUpAsync(holder, provider, "warm");
+        var held = await holder.CreateLock("follow").AcquireAsync(Patience, Ct);
+        var tokens = new List<Task<long>>();
+        for (var i = 0; i < count; i++)
+        {
+            tokens.Add(Task.Run(
+                async () =>
+                {
+                    await using var handle = await provider.CreateLock("follow").AcquireAsync(Patience, Ct);
+                    return handle.FencingToken;
+                },
+                Ct));
+            var following = i; // the first waits behind the other provider's holder, through etcd
+            await Conformance.Polling.UntilAsync(() => backend.WaitsWatching == 2 && backend.WaitsFollowing == following, $"waiter {i} to wait", Patience, Ct);
+        }
+
+        var requestsBefore = backend.Client.RequestCount;
+        var wakeUpsBefore = backend.WaiterWakeups;
+        await held.ReleaseAsync();
+        var served = await Task.WhenAll(tokens).WaitAsync(Patience, Ct);
+
+        Assert.Equal(count, backend.Client.RequestCount - requestsBefore);
+        Assert.Equal(count, backend.WaiterWakeups - wakeUpsBefore);
+        Assert.Equal(served.Order(), served); // in the order they queued
+        Assert.Empty(await Probe.ListAsync(Prefix));
+    }
+
+    [Fact]
+    public async Task AFollowerWhosePredecessorGivesUp_WaitsBehindTheOneBeforeIt()
+    {
+        var holder = Provider();
+        var provider = Provider();
+        var backend = EtcdProbe.BackendOf(provider);
+        var held = await holder.CreateLock("give-up").AcquireAsync(Patience, Ct);
+        var first = provider.CreateLock("give-up").AcquireAsync(Patience, Ct).AsTask();
+        await WaitForWaitersAsync(holder, LockKind.Lock, "give-up", 1);
+        using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var second = provider.CreateLock("give-up").AcquireAsync(Patience, giveUp.Token).AsTask();
+        await Conformance.Polling.UntilAsync(() => backend.WaitsFollowing == 1, "the second waiter to follow the first", Patience, Ct);
+        var third = provider.CreateLock("give-up").AcquireAsync(Patience, Ct).AsTask();
+        await Conformance.Polling.UntilAsync(() => backend.WaitsFollowing == 2, "the third waiter to follow the second", Patience, Ct);
+
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
+        await Conformance.Polling.UntilAsync(() => backend.WaitsFollowing == 3, "the third waiter to follow the first", Patience, Ct);
+        Assert.False(third.IsCompleted, "The third waiter acquired while the holder and the first waiter were ahead of it.");
+
+        await held.ReleaseAsync();
+        var firstHeld = await first.WaitAsync(Patience, Ct);
+        Assert.False(third.IsCompleted, "The third waiter acquired while the first held.");
+        await firstHeld.ReleaseAsync();
+        await using var thirdHeld = await third.WaitAsync(Patience, Ct);
+        Assert.True(thirdHeld.FencingToken > firstHeld.FencingToken);
+        Assert.Single(await Probe.ListAsync(Prefix));
+    }
+
+    [Fact]
+    public async Task AFollowerWhoseWaitingPredecessorsKeyIsDeleted_WaitsOnForTheHolder()
+    {
+        var holder = Provider();
+        var provider = Provider();
+        var backend = EtcdProbe.BackendOf(provider);
+        var held = await holder.CreateLock("vanish").AcquireAsync(Patience, Ct);
+        var first = provider.CreateLock("vanish").AcquireAsync(Patience, Ct).AsTask();
+        await WaitForWaitersAsync(holder, LockKind.Lock, "vanish", 1);
+        var firstKey = (await Probe.ListAsync(Prefix)).Single(k => k.CreateRevision != held.FencingToken);
+        var second = provider.CreateLock("vanish").AcquireAsync(Patience, Ct).AsTask();
+        await Conformance.Polling.UntilAsync(() => backend.WaitsFollowing == 1, "the second waiter to follow the first", Patience, Ct);
+        var watchingBefore = backend.WaitsWatching;
+
+        await Probe.DeleteAsync(firstKey.Key);
+        await Assert.ThrowsAsync<LockLostException>(() => first.WaitAsync(Patience, Ct));
+        await Conformance.Polling.UntilAsync(() => backend.WaitsWatching == watchingBefore + 1, "the second waiter to watch the holder", Patience, Ct);
+        Assert.False(second.IsCompleted, "The second waiter acquired while the other provider held.");
+
+        await held.ReleaseAsync();
+        await using var secondHeld = await second.WaitAsync(Patience, Ct);
+        Assert.True(secondHeld.FencingToken > held.FencingToken);
+    }
+
+    [Fact]
+    public async Task AFollowerTakesItsTurn_WhenItsHoldingPredecessorsKeyIsDeletedBySomeoneElse()
+    {
+        // As it would behind a holder of another provider: the holder's key is gone, so the lock is free. The holder
+        // got the lock at once (no watch of its own key yet): its follower must still hear of the deletion.
+        var provider = Provider();
+        var backend = EtcdProbe.BackendOf(provider);
+        var held = await provider.CreateLock("broken").AcquireAsync(Patience, Ct);
+        var waiting = provider.CreateLock("broken").AcquireAsync(Patience, Ct).AsTask();
+        await Conformance.Polling.UntilAsync(() => backend.WaitsFollowing == 1, "the waiter to follow the holder", Patience, Ct);
+
+        await Probe.DeleteAsync((await Probe.ListAsync(Prefix)).Single(k => k.CreateRevision == held.FencingToken).Key);
+        await using var next = await waiting.WaitAsync(Patience, Ct);
+        await WhenCancelled("Lost after the key was deleted", held.Lost);
+        Assert.True(next.FencingToken > held.FencingToken);
+        await held.ReleaseAsync();
+    }
+
     /// <summary>Opens <paramref name="provider"/>'s lease and its keep-alive and watch streams: it waits once for a lock <paramref name="holder"/> holds.</summary>
     private static async Task WarmUpAsync(ILockProvider holder, ILockProvider provider, string name)
     {
