@@ -52,15 +52,93 @@ internal sealed class EtcdKeySlots
         }
     }
 
-    /// <summary>Frees a number whose key is gone for good.</summary>
+    /// <summary>Frees a number whose key is gone for good. Once no number of the name is taken, its kept watches go.</summary>
     public void Return(Slot slot)
     {
+        List<EtcdKeyWatch>? unused = null;
         lock (_byName)
         {
             if (slot.Set.Free(slot.Number))
             {
                 _byName.Remove(slot.Set.Name);
+                unused = slot.Set.TakeWatches();
             }
+        }
+
+        CancelAll(unused);
+    }
+
+    /// <summary>A number that stays taken for the lease's life (see <see cref="Return"/>): its key's watch goes now.</summary>
+    public void Retire(Slot slot)
+    {
+        EtcdKeyWatch? watch;
+        lock (_byName)
+        {
+            watch = slot.Set.Keep(slot.Number, null);
+        }
+
+        watch?.Cancel();
+    }
+
+    /// <summary>The watch kept for <paramref name="slot"/>'s key by an earlier acquisition, if any.</summary>
+    public EtcdKeyWatch? KeptWatch(Slot slot)
+    {
+        lock (_byName)
+        {
+            return slot.Set.Kept(slot.Number);
+        }
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="watch"/> for the later acquisitions of <paramref name="slot"/>'s number (the first 64
+    /// numbers of a name only), cancelling the one it replaces. False if it is not kept: its acquisition cancels it.
+    /// </summary>
+    public bool Keep(Slot slot, EtcdKeyWatch watch)
+    {
+        if (slot.Number >= 64)
+        {
+            return false;
+        }
+
+        EtcdKeyWatch? replaced;
+        lock (_byName)
+        {
+            replaced = slot.Set.Keep(slot.Number, watch);
+        }
+
+        replaced?.Cancel();
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="watch"/> is the one kept for <paramref name="slot"/>'s number.</summary>
+    public bool Keeps(Slot slot, EtcdKeyWatch watch)
+    {
+        lock (_byName)
+        {
+            return slot.Set.Kept(slot.Number) == watch;
+        }
+    }
+
+    /// <summary>The lease is lost: no key of it will be used again, nor watched.</summary>
+    public void CancelWatches()
+    {
+        var unused = new List<EtcdKeyWatch>();
+        lock (_byName)
+        {
+            foreach (var slots in _byName.Values)
+            {
+                unused.AddRange(slots.TakeWatches());
+            }
+        }
+
+        CancelAll(unused);
+    }
+
+    private static void CancelAll(List<EtcdKeyWatch>? watches)
+    {
+        foreach (var watch in watches ?? [])
+        {
+            watch.Cancel();
         }
     }
 
@@ -72,6 +150,7 @@ internal sealed class EtcdKeySlots
     {
         private ulong _low;
         private HashSet<int>? _high;
+        private EtcdKeyWatch?[]? _watches; // kept for the first 64 numbers
 
         public string Name => name;
 
@@ -92,6 +171,38 @@ internal sealed class EtcdKeySlots
             }
 
             return next;
+        }
+
+        public EtcdKeyWatch? Kept(int number) => number < 64 ? _watches?[number] : null;
+
+        /// <summary>Keeps <paramref name="watch"/> for <paramref name="number"/> (below 64); returns the one it replaces.</summary>
+        public EtcdKeyWatch? Keep(int number, EtcdKeyWatch? watch)
+        {
+            if (number >= 64)
+            {
+                return null;
+            }
+
+            _watches ??= new EtcdKeyWatch?[64];
+            var replaced = _watches[number];
+            _watches[number] = watch;
+            return replaced == watch ? null : replaced;
+        }
+
+        /// <summary>Removes every kept watch, for the caller to cancel.</summary>
+        public List<EtcdKeyWatch> TakeWatches()
+        {
+            var taken = new List<EtcdKeyWatch>();
+            for (var i = 0; _watches is not null && i < _watches.Length; i++)
+            {
+                if (_watches[i] is { } watch)
+                {
+                    taken.Add(watch);
+                    _watches[i] = null;
+                }
+            }
+
+            return taken;
         }
 
         /// <summary>Frees <paramref name="number"/>; true when none is taken any more.</summary>

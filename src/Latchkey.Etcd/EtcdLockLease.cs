@@ -24,7 +24,7 @@ internal sealed class EtcdLockLease : LockLease
     private readonly EtcdLockBackend _backend;
     private CancellationTokenSource? _lost; // made when someone asks for Lost: most holders never do
     private bool _lostFired;
-    private EtcdWatch? _ownWatch;
+    private EtcdKeyWatch? _ownWatch;
     private CancellationTokenRegistration _sessionRegistration;
     private TaskCompletionSource<Wake>? _wake;
     private int _state = Waiting;
@@ -143,24 +143,50 @@ internal sealed class EtcdLockLease : LockLease
             return;
         }
 
-        var start = fromSeen ? seenAtRevision + 1 : 0;
-        var watch = _backend.Watches.Watch(Key, ByteString.Empty, start, deletesOnly: true, OnOwnKeyEvent, awaitable: false, onCreated: waiting ? null : createdAt =>
+        // A watch an earlier acquisition of our key's number kept serves us if it reports every deletion since our
+        // key's creation: then there is no gap to cover, nothing to read.
+        var watch = Session.Slots.KeptWatch(_slot);
+        if (watch is null || !watch.Covers(CreateRevision) || !watch.Listen(this))
         {
-            if (createdAt != seenAtRevision)
+            var start = fromSeen ? seenAtRevision + 1 : 0;
+            watch = new EtcdKeyWatch(_backend.Watches, Key, start, onCreated: waiting ? null : createdAt =>
             {
-                _ = VerifyOwnKeyAsync(rewatch: false);
-            }
-        });
+                if (createdAt != seenAtRevision)
+                {
+                    _ = VerifyOwnKeyAsync(rewatch: false);
+                }
+            });
+            watch.Listen(this);
+            Session.Slots.Keep(_slot, watch);
+        }
 
-        // A full fence between publishing the watch and reading the state, paired with the release's exchange of
-        // the state: either the release sees this watch and cancels it, or this sees the release. Two callers racing
-        // here (a follower and a holder asking for Lost) keep the first watch.
+        // Kept before it is published: a release that sees it finds it kept (and leaves it for the next acquisition).
+        // A full fence between publishing the watch and reading the state, paired with the release's exchange of the
+        // state: either the release sees this watch, or this sees the release. Two callers racing here (a follower
+        // and a holder asking for Lost) keep the first watch.
         if (Interlocked.CompareExchange(ref _ownWatch, watch, null) is not null || Volatile.Read(ref _state) == Ended)
         {
-            // Released while the watch was being set up (a holder asking for Lost as it releases).
-            _backend.Watches.Cancel(watch);
+            StopWatching(watch);
         }
     }
+
+    /// <summary>Stops hearing our key's deletions: a kept watch stays for the next acquisition of its number, any other goes.</summary>
+    private void StopWatching(EtcdKeyWatch? watch)
+    {
+        if (watch is null)
+        {
+            return;
+        }
+
+        watch.StopListening(this);
+        if (!Session.Slots.Keeps(_slot, watch))
+        {
+            watch.Cancel();
+        }
+    }
+
+    /// <summary>etcd dropped the watch on our key (its start revision was compacted): look at the key itself.</summary>
+    public void OnOwnWatchDropped() => _ = VerifyOwnKeyAsync(rewatch: true);
 
     /// <summary>
     /// A fresh signal for one wait, set by the watch of the predecessor (with the revision of its events) or
@@ -286,10 +312,11 @@ internal sealed class EtcdLockLease : LockLease
         }
 
         _sessionRegistration.Unregister();
-        _backend.Watches.Cancel(Volatile.Read(ref _ownWatch));
+        StopWatching(Volatile.Read(ref _ownWatch));
         if (OwnKeyGone || _backend.Leases.IsDisposed)
         {
             SignalGone(0);
+            Session.Slots.Retire(_slot);
             return; // gone already, or the provider's lease was revoked with every key on it
         }
 
@@ -313,6 +340,7 @@ internal sealed class EtcdLockLease : LockLease
         catch (LockBackendUnavailableException)
         {
             _backend.Leases.AddOrphan(Key);
+            Session.Slots.Retire(_slot);
             throw;
         }
         finally
@@ -336,10 +364,11 @@ internal sealed class EtcdLockLease : LockLease
             return;
         }
 
-        _backend.Watches.Cancel(_ownWatch);
+        StopWatching(Volatile.Read(ref _ownWatch));
         if (OwnKeyGone || _backend.Leases.IsDisposed)
         {
             SignalGone(0);
+            Session.Slots.Retire(_slot);
             return;
         }
 
@@ -351,6 +380,7 @@ internal sealed class EtcdLockLease : LockLease
         {
             _backend.Logger.LogWarning(ex, "Could not delete etcd key {Key}; retrying in the background", Key.ToStringUtf8());
             _backend.Leases.AddOrphan(Key);
+            Session.Slots.Retire(_slot);
         }
         finally
         {
@@ -374,6 +404,10 @@ internal sealed class EtcdLockLease : LockLease
         if (_backend.Client.UncertainCalls == _uncertainAtStart)
         {
             Session.Slots.Return(_slot);
+        }
+        else
+        {
+            Session.Slots.Retire(_slot);
         }
     }
 
@@ -410,24 +444,6 @@ internal sealed class EtcdLockLease : LockLease
         _ = source?.CancelAsync();
     }
 
-    private void OnOwnKeyEvent(EtcdWatch watch, RepeatedField<Event>? events)
-    {
-        if (events is null)
-        {
-            // The server dropped the watch (its start revision was compacted): look at the key itself.
-            _ = VerifyOwnKeyAsync(rewatch: true);
-            return;
-        }
-
-        foreach (var e in events)
-        {
-            if (e.Type == Event.Types.EventType.Delete)
-            {
-                MarkOwnKeyGone();
-            }
-        }
-    }
-
     private async Task VerifyOwnKeyAsync(bool rewatch)
     {
         try
@@ -439,7 +455,7 @@ internal sealed class EtcdLockLease : LockLease
             }
             else if (rewatch && Volatile.Read(ref _state) != Ended)
             {
-                _ownWatch = null;
+                StopWatching(Interlocked.Exchange(ref _ownWatch, null));
                 WatchOwnKey(response.Header.Revision, waiting: false);
             }
         }

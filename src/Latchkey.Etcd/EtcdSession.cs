@@ -76,6 +76,7 @@ internal sealed class EtcdSession
 
         _logger.LogWarning("etcd lease {Lease} lost: {Reason}", IdHex, reason);
         _watchdog.Dispose();
+        Slots.CancelWatches();
 
         // Holders' callbacks run on the thread pool, not on the keep-alive reader or the timer.
         _ = _lost.CancelAsync();

@@ -44,6 +44,63 @@ public sealed class EtcdKeyReuseTests : EtcdTestBase
     }
 
     [Fact]
+    public async Task AReusedKey_KeepsItsWatch_AndEachAcquisitionHearsOnlyItsOwnKeysDeletion()
+    {
+        // Three contenders of one provider take turns on one name: three keys, each reused every turn, each watched
+        // by one watch that outlives the acquisitions. Every turn deletes the key that the next acquisition of it
+        // will hear on the same watch: none may take that for its own key's deletion.
+        const int contenders = 3;
+        const int turns = 30;
+        var provider = Provider();
+        var backend = EtcdProbe.BackendOf(provider);
+        var theLock = provider.CreateLock("watched");
+        await (await theLock.AcquireAsync(Patience, Ct)).ReleaseAsync(); // the lease and the streams
+        var watchesBefore = backend.Watches.WatchCount;
+        var holding = 0;
+        var work = Enumerable.Range(0, contenders).Select(_ => Task.Run(
+            async () =>
+            {
+                for (var turn = 0; turn < turns; turn++)
+                {
+                    await using var handle = await theLock.AcquireAsync(Patience, Ct);
+                    var lost = handle.Lost;
+                    Assert.Equal(1, Interlocked.Increment(ref holding));
+                    await Task.Yield();
+                    Assert.False(lost.IsCancellationRequested, "A holder was told its key was deleted; it released it itself.");
+                    Interlocked.Decrement(ref holding);
+                }
+            },
+            Ct)).ToList();
+        await Task.WhenAll(work).WaitAsync(Patience, Ct);
+
+        var watches = backend.Watches.WatchCount - watchesBefore;
+        // Each acquisition asks for Lost, so each would watch its key; a key's watch is made again only when all
+        // keys of the name were free at once (the set of numbers goes with its watches).
+        Assert.True(watches < turns, $"{contenders * turns} acquisitions on {contenders} keys asked for {watches} watches of their keys.");
+
+        // A kept watch reports its key's deletion by someone else to the acquisition that uses the key now: a waiter
+        // gives up, and the next one takes its key and its watch.
+        var held = await theLock.AcquireAsync(Patience, Ct);
+        using (var giveUp = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+        {
+            var first = theLock.AcquireAsync(Patience, giveUp.Token).AsTask();
+            await WaitForWaitersAsync(provider, LockKind.Lock, "watched", 1);
+            await giveUp.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        }
+
+        var watchesBeforeSecond = backend.Watches.WatchCount;
+        var second = theLock.AcquireAsync(Patience, Ct).AsTask();
+        await WaitForWaitersAsync(provider, LockKind.Lock, "watched", 1);
+        Assert.Equal(watchesBeforeSecond, backend.Watches.WatchCount); // it follows the holder, on the kept watch
+        var secondKey = (await Probe.ListAsync(Prefix)).Single(k => k.CreateRevision != held.FencingToken).Key;
+        await Probe.DeleteAsync(secondKey);
+        await Assert.ThrowsAsync<LockLostException>(() => second.WaitAsync(Patience, Ct));
+        await held.ReleaseAsync();
+        Assert.Empty(await Probe.ListAsync(Prefix));
+    }
+
+    [Fact]
     public async Task AKeyWhoseDeleteWasRetriedOnAnotherMember_IsNotReused_SoTheLateFirstDeleteCannotFreeANewerHolder()
     {
         // Two ways to the same etcd: through a link the test cuts, and direct.
