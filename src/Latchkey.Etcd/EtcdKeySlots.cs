@@ -110,12 +110,28 @@ internal sealed class EtcdKeySlots
         return true;
     }
 
-    /// <summary>Whether <paramref name="watch"/> is the one kept for <paramref name="slot"/>'s number.</summary>
-    public bool Keeps(Slot slot, EtcdKeyWatch watch)
+    /// <summary>
+    /// Whether <paramref name="watch"/>, <paramref name="slot"/>'s, stays for a later acquisition of its number as that
+    /// acquisition ends: only while another number of the name is taken. Else the name's numbers and watches go with
+    /// this one (<see cref="Return"/>), and it is no longer kept: its acquisition cancels it before deleting its key,
+    /// so that etcd does not send that deletion to nobody.
+    /// </summary>
+    public bool KeepsForLater(Slot slot, EtcdKeyWatch watch)
     {
         lock (_byName)
         {
-            return slot.Set.Kept(slot.Number) == watch;
+            if (slot.Set.Kept(slot.Number) != watch)
+            {
+                return false;
+            }
+
+            if (slot.Set.OnlyTaken(slot.Number))
+            {
+                slot.Set.Keep(slot.Number, null);
+                return false;
+            }
+
+            return true;
         }
     }
 
@@ -204,6 +220,10 @@ internal sealed class EtcdKeySlots
 
             return taken;
         }
+
+        /// <summary>Whether <paramref name="number"/> is the only number taken.</summary>
+        public bool OnlyTaken(int number) =>
+            number < 64 ? _low == 1UL << number && (_high is null || _high.Count == 0) : _low == 0 && _high is { Count: 1 } && _high.Contains(number);
 
         /// <summary>Frees <paramref name="number"/>; true when none is taken any more.</summary>
         public bool Free(int number)

@@ -170,7 +170,7 @@ internal sealed class EtcdLockLease : LockLease
         }
     }
 
-    /// <summary>Stops hearing our key's deletions: a kept watch stays for the next acquisition of its number, any other goes.</summary>
+    /// <summary>Stops hearing our key's deletions: a kept watch stays for the next acquisition of its number, while others of the name are taken; any other goes.</summary>
     private void StopWatching(EtcdKeyWatch? watch)
     {
         if (watch is null)
@@ -179,7 +179,7 @@ internal sealed class EtcdLockLease : LockLease
         }
 
         watch.StopListening(this);
-        if (!Session.Slots.Keeps(_slot, watch))
+        if (!Session.Slots.KeepsForLater(_slot, watch))
         {
             watch.Cancel();
         }
