@@ -56,8 +56,9 @@ public sealed record BenchSummary
     public required double LongestWaitMilliseconds { get; init; }
 
     /// <summary>
-    /// The most times the lock went to others while one contender waited for it once: at most N − 1 for a
-    /// first-come-first-served lock of N contenders, whatever the machine's timing; a lock that lets others
+    /// The most times the lock went to others while one contender waited for it once: about N − 1 at most for a
+    /// first-come-first-served lock of N contenders, whatever the machine's timing (counted from the ask, before
+    /// the request reaches the server, so a grant or two around it may count too); a lock that lets others
     /// overtake shows it here.
     /// </summary>
     public long MostTurnsWaited { get; init; }

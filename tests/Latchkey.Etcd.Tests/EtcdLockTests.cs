@@ -164,6 +164,20 @@ public sealed class EtcdLockTests : EtcdTestBase
         await held.ReleaseAsync();
     }
 
+    [Fact]
+    public async Task AFollower_StopsWhenItsProviderIsDisposed()
+    {
+        var provider = Provider();
+        var backend = EtcdProbe.BackendOf(provider);
+        await using var held = await provider.CreateLock("dispose").AcquireAsync(Patience, Ct);
+        var waiting = provider.CreateLock("dispose").AcquireAsync(Patience, Ct).AsTask();
+        await Conformance.Polling.UntilAsync(() => backend.WaitsFollowing == 1, "the waiter to follow the holder", Patience, Ct);
+
+        await provider.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting.WaitAsync(Patience, Ct));
+        Assert.Empty(await Probe.ListAsync(Prefix));
+    }
+
     /// <summary>Opens <paramref name="provider"/>'s lease and its keep-alive and watch streams: it waits once for a lock <paramref name="holder"/> holds.</summary>
     private static async Task WarmUpAsync(ILockProvider holder, ILockProvider provider, string name)
     {
