@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Paired etcd runs, each round on a fresh etcd of its own, the order of the runs rotating from round to round.
 #
-#   bench/peers/etcd-rounds.sh ROUNDS "LABEL|HARNESS_DIR|SCHEME ..." -- BENCH_ARGS...
+#   bench/peers/etcd-rounds.sh ROUNDS "LABEL|HARNESS_DIR|SCHEME[|QUERY] ..." -- BENCH_ARGS...
 #
 # LABEL names a run, HARNESS_DIR holds a built Latchkey.Cli (with the peers' assemblies copied in, as
-# run-all.sh does, for the peer-* schemes) and SCHEME is etcd, peer-etcd-v3lock or peer-etcd-putdelete.
+# run-all.sh does, for the peer-* schemes), SCHEME is etcd, peer-etcd-v3lock or peer-etcd-putdelete, and
+# QUERY an optional connection-string query (shape=txn for the Txn+Delete peer).
 # Example: two builds and v3lock, 64 contenders on one lock sharing a provider, four rounds:
 #
 #   bench/peers/etcd-rounds.sh 4 "new|/tmp/new|etcd old|/tmp/old|etcd v3lock|/tmp/new|peer-etcd-v3lock" -- -n 64 -k 1 --shared-provider
@@ -40,8 +41,8 @@ for round in $(seq 1 "$rounds"); do
   done
   sleep 2 # let it settle
   for i in $(seq 0 $((count - 1))); do
-    IFS='|' read -r label harness scheme <<< "${entries[$(((i + round) % count))]}"
-    out=$("$harness/Latchkey.Cli" bench --backend "$scheme://$endpoint" "$@" -d "${DURATION:-4s}" --warmup "${WARMUP:-3s}" 2>&1)
+    IFS='|' read -r label harness scheme query <<< "${entries[$(((i + round) % count))]}"
+    out=$("$harness/Latchkey.Cli" bench --backend "$scheme://$endpoint${query:+?$query}" "$@" -d "${DURATION:-4s}" --warmup "${WARMUP:-3s}" 2>&1)
     cycles=$(grep -E 'cycles/s' <<< "$out" | grep -oE '[0-9,]+ *│$' | tr -d ' │,')
     handoff=$(grep -E 'hand-off p50' <<< "$out" | sed -E 's/.*│ +([^│]+)│$/\1/' | tr -s ' ')
     echo "round $round | $label | ${cycles:-FAILED} | $handoff"

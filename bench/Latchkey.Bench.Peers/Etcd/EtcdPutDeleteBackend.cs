@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using Google.Protobuf;
 using Latchkey.Backend;
@@ -7,16 +8,22 @@ namespace Latchkey.Bench.Peers.Etcd;
 
 /// <summary>
 /// NOT A LOCK. The physical limit under any etcd lock: "acquire" is one Put, with the provider's lease, of a key
-/// unique to the acquisition (so it never excludes anyone and never waits), "release" one Delete of it. At the
-/// same concurrency it measures the rate of raw Put+Delete pairs the same etcd sustains — two Raft commits per
+/// no other live acquisition uses (so it never excludes anyone and never waits), "release" one Delete of it. At
+/// the same concurrency it measures the rate of raw Put+Delete pairs the same etcd sustains — two Raft commits per
 /// cycle, as a lock needs at least.
 /// </summary>
+/// <remarks>
+/// A key whose delete was answered is used again by a later acquisition of the same name, as Latchkey does: etcd
+/// keeps every deleted key in its index until compaction, and a compare or read over a name (the <c>txn</c>
+/// shapes) walks them all, so fresh keys would make those shapes slower with every cycle.
+/// </remarks>
 internal sealed class EtcdPutDeleteBackend : LockBackend
 {
     private const string KeyPrefix = "latchkey-peer/putdelete/";
     private readonly PeerEtcdSession _session;
     private readonly string _instance = Guid.NewGuid().ToString("N")[..12];
     private long _acquisitions;
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<ByteString>> _freeKeys = new(StringComparer.Ordinal);
 
     private readonly string _shape;
 
@@ -35,12 +42,17 @@ internal sealed class EtcdPutDeleteBackend : LockBackend
     {
         PeerAddress.RequireExclusiveLock(request, PeerSchemes.EtcdPutDelete);
         var lease = await _session.GetLeaseAsync(cancellationToken).ConfigureAwait(false);
-        var key = ByteString.CopyFrom($"{KeyPrefix}{request.EscapedName}/{_instance}/{Interlocked.Increment(ref _acquisitions)}", Encoding.UTF8);
+        var free = _freeKeys.GetOrAdd(request.EscapedName, static _ => new ConcurrentQueue<ByteString>());
+        if (!free.TryDequeue(out var key))
+        {
+            key = ByteString.CopyFrom($"{KeyPrefix}{request.EscapedName}/{_instance}/{Interlocked.Increment(ref _acquisitions)}", Encoding.UTF8);
+        }
+
         var put = new PutRequest { Key = key, Lease = lease };
         if (_shape == "put")
         {
             var response = await _session.CallAsync(() => _session.Kv.PutAsync(put, cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
-            return new EtcdPutDeleteLease(_session, key, response.Header.Revision, compareOnDelete: false);
+            return new EtcdPutDeleteLease(_session, key, response.Header.Revision, compareOnDelete: false, free.Enqueue);
         }
 
         // Unique keys: the name's range holds only this acquisition's key, so the transaction always succeeds.
@@ -70,7 +82,7 @@ internal sealed class EtcdPutDeleteBackend : LockBackend
                 },
             };
         var reply = await _session.CallAsync(() => _session.Kv.TxnAsync(txn, cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
-        return new EtcdPutDeleteLease(_session, key, reply.Header.Revision, compareOnDelete: _shape == "txn-read");
+        return new EtcdPutDeleteLease(_session, key, reply.Header.Revision, compareOnDelete: _shape == "txn-read", free.Enqueue);
     }
 
     public override ValueTask<LockStatus> GetStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken) =>

@@ -4,7 +4,8 @@ using Latchkey.Etcd.Protocol;
 
 namespace Latchkey.Bench.Peers.Etcd;
 
-internal sealed class EtcdPutDeleteLease(PeerEtcdSession session, ByteString key, long revision, bool compareOnDelete) : LockLease
+/// <summary>One Put's key; its release deletes it and, once that is answered, hands it to <paramref name="deleted"/> for reuse.</summary>
+internal sealed class EtcdPutDeleteLease(PeerEtcdSession session, ByteString key, long revision, bool compareOnDelete, Action<ByteString> deleted) : LockLease
 {
     // The Put's revision: it increases, but nothing here excludes anyone.
     public override long FencingToken => revision;
@@ -17,6 +18,7 @@ internal sealed class EtcdPutDeleteLease(PeerEtcdSession session, ByteString key
         if (!compareOnDelete)
         {
             await session.CallAsync(() => session.Kv.DeleteRangeAsync(delete).ResponseAsync, CancellationToken.None).ConfigureAwait(false);
+            deleted(key);
             return;
         }
 
@@ -26,5 +28,6 @@ internal sealed class EtcdPutDeleteLease(PeerEtcdSession session, ByteString key
             Success = { new RequestOp { RequestDeleteRange = delete } },
         };
         await session.CallAsync(() => session.Kv.TxnAsync(txn).ResponseAsync, CancellationToken.None).ConfigureAwait(false);
+        deleted(key);
     }
 }
