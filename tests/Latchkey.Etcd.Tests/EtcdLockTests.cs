@@ -96,21 +96,16 @@ public sealed class EtcdLockTests : EtcdTestBase
     [Fact]
     public async Task AFollowerWhosePredecessorGivesUp_WaitsBehindTheOneBeforeIt()
     {
-        var holder = Provider();
-        var provider = Provider();
-        var backend = EtcdProbe.BackendOf(provider);
-        var held = await holder.CreateLock("give-up").AcquireAsync(Patience, Ct);
-        var first = provider.CreateLock("give-up").AcquireAsync(Patience, Ct).AsTask();
-        await WaitForWaitersAsync(holder, LockKind.Lock, "give-up", 1);
+        var (held, provider, backend, first) = await QueueBehindAnotherProviderAsync("give-up");
         using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var second = provider.CreateLock("give-up").AcquireAsync(Patience, giveUp.Token).AsTask();
-        await Conformance.Polling.UntilAsync(() => backend.WaitsFollowing == 1, "the second waiter to follow the first", Patience, Ct);
+        await FollowingAsync(backend, 1, "the second waiter to follow the first");
         var third = provider.CreateLock("give-up").AcquireAsync(Patience, Ct).AsTask();
-        await Conformance.Polling.UntilAsync(() => backend.WaitsFollowing == 2, "the third waiter to follow the second", Patience, Ct);
+        await FollowingAsync(backend, 2, "the third waiter to follow the second");
 
         await giveUp.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
-        await Conformance.Polling.UntilAsync(() => backend.WaitsFollowing == 3, "the third waiter to follow the first", Patience, Ct);
+        await FollowingAsync(backend, 3, "the third waiter to follow the first");
         Assert.False(third.IsCompleted, "The third waiter acquired while the holder and the first waiter were ahead of it.");
 
         await held.ReleaseAsync();
@@ -125,15 +120,10 @@ public sealed class EtcdLockTests : EtcdTestBase
     [Fact]
     public async Task AFollowerWhoseWaitingPredecessorsKeyIsDeleted_WaitsOnForTheHolder()
     {
-        var holder = Provider();
-        var provider = Provider();
-        var backend = EtcdProbe.BackendOf(provider);
-        var held = await holder.CreateLock("vanish").AcquireAsync(Patience, Ct);
-        var first = provider.CreateLock("vanish").AcquireAsync(Patience, Ct).AsTask();
-        await WaitForWaitersAsync(holder, LockKind.Lock, "vanish", 1);
+        var (held, provider, backend, first) = await QueueBehindAnotherProviderAsync("vanish");
         var firstKey = (await Probe.ListAsync(Prefix)).Single(k => k.CreateRevision != held.FencingToken);
         var second = provider.CreateLock("vanish").AcquireAsync(Patience, Ct).AsTask();
-        await Conformance.Polling.UntilAsync(() => backend.WaitsFollowing == 1, "the second waiter to follow the first", Patience, Ct);
+        await FollowingAsync(backend, 1, "the second waiter to follow the first");
         var watchingBefore = backend.WaitsWatching;
 
         await Probe.DeleteAsync(firstKey.Key);
@@ -155,7 +145,7 @@ public sealed class EtcdLockTests : EtcdTestBase
         var backend = EtcdProbe.BackendOf(provider);
         var held = await provider.CreateLock("broken").AcquireAsync(Patience, Ct);
         var waiting = provider.CreateLock("broken").AcquireAsync(Patience, Ct).AsTask();
-        await Conformance.Polling.UntilAsync(() => backend.WaitsFollowing == 1, "the waiter to follow the holder", Patience, Ct);
+        await FollowingAsync(backend, 1, "the waiter to follow the holder");
 
         await Probe.DeleteAsync((await Probe.ListAsync(Prefix)).Single(k => k.CreateRevision == held.FencingToken).Key);
         await using var next = await waiting.WaitAsync(Patience, Ct);
@@ -171,12 +161,27 @@ public sealed class EtcdLockTests : EtcdTestBase
         var backend = EtcdProbe.BackendOf(provider);
         await using var held = await provider.CreateLock("dispose").AcquireAsync(Patience, Ct);
         var waiting = provider.CreateLock("dispose").AcquireAsync(Patience, Ct).AsTask();
-        await Conformance.Polling.UntilAsync(() => backend.WaitsFollowing == 1, "the waiter to follow the holder", Patience, Ct);
+        await FollowingAsync(backend, 1, "the waiter to follow the holder");
 
         await provider.DisposeAsync();
         await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting.WaitAsync(Patience, Ct));
         Assert.Empty(await Probe.ListAsync(Prefix));
     }
+
+    /// <summary>A lock held by one provider, and a waiter of a second provider queued behind it (through etcd).</summary>
+    private async Task<(ILockHandle Held, ILockProvider Provider, EtcdLockBackend Backend, Task<ILockHandle> First)> QueueBehindAnotherProviderAsync(string name)
+    {
+        var holder = Provider();
+        var provider = Provider();
+        var held = await holder.CreateLock(name).AcquireAsync(Patience, Ct);
+        var first = provider.CreateLock(name).AcquireAsync(Patience, Ct).AsTask();
+        await WaitForWaitersAsync(holder, LockKind.Lock, name, 1);
+        return (held, provider, EtcdProbe.BackendOf(provider), first);
+    }
+
+    /// <summary>Waits, bounded, until <paramref name="count"/> waits of <paramref name="backend"/> followed a predecessor of their own provider.</summary>
+    private static Task FollowingAsync(EtcdLockBackend backend, int count, string what) =>
+        Conformance.Polling.UntilAsync(() => backend.WaitsFollowing == count, what, Patience, Ct);
 
     /// <summary>Opens <paramref name="provider"/>'s lease and its keep-alive and watch streams: it waits once for a lock <paramref name="holder"/> holds.</summary>
     private static async Task WarmUpAsync(ILockProvider holder, ILockProvider provider, string name)
