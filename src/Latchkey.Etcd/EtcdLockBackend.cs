@@ -31,6 +31,7 @@ internal sealed class EtcdLockBackend : LockBackend
     private long _lookAheads;
     private long _waitsWatching;
     private long _waitsFollowing;
+    private long _keyWatchesMade;
     private int _disposed;
 
     public EtcdLockBackend(EtcdSettings settings, LockProviderOptions options)
@@ -81,6 +82,11 @@ internal sealed class EtcdLockBackend : LockBackend
     public long WaitsWatching => Interlocked.Read(ref _waitsWatching);
 
     public void CountWaitWatching() => Interlocked.Increment(ref _waitsWatching);
+
+    /// <summary>How many watches of our own keys' deletions were made, rather than kept ones reused (for tests).</summary>
+    public long KeyWatchesMade => Interlocked.Read(ref _keyWatchesMade);
+
+    public void CountKeyWatchMade() => Interlocked.Increment(ref _keyWatchesMade);
 
     /// <summary>How many waits followed a predecessor of this provider rather than watching etcd (for tests).</summary>
     public long WaitsFollowing => Interlocked.Read(ref _waitsFollowing);

@@ -149,6 +149,7 @@ internal sealed class EtcdLockLease : LockLease
         if (watch is null || !watch.Covers(CreateRevision) || !watch.Listen(this))
         {
             var start = fromSeen ? seenAtRevision + 1 : 0;
+            _backend.CountKeyWatchMade();
             watch = new EtcdKeyWatch(_backend.Watches, Key, start, onCreated: waiting ? null : createdAt =>
             {
                 if (createdAt != seenAtRevision)

@@ -91,6 +91,12 @@ internal static class EtcdQueue
             ObjectDisposedException.ThrowIf(backend.Leases.IsDisposed, backend);
             throw new LockLostException($"The etcd lease was lost while waiting for {Describe(request)}: {session.LostReason}.");
         }
+        catch (LockLostException) when (backend.Leases.IsDisposed)
+        {
+            // Disposing the provider revokes its lease, which deletes our key: a waiter may hear of that first.
+            await lease.WithdrawAsync().ConfigureAwait(false);
+            throw new ObjectDisposedException(backend.GetType().FullName);
+        }
         catch
         {
             await lease.WithdrawAsync().ConfigureAwait(false);

@@ -55,7 +55,7 @@ public sealed class EtcdKeyReuseTests : EtcdTestBase
         var backend = EtcdProbe.BackendOf(provider);
         var theLock = provider.CreateLock("watched");
         await (await theLock.AcquireAsync(Patience, Ct)).ReleaseAsync(); // the lease and the streams
-        var watchesBefore = backend.Watches.WatchCount;
+        var watchesBefore = backend.KeyWatchesMade;
         var holding = 0;
         var work = Enumerable.Range(0, contenders).Select(_ => Task.Run(
             async () =>
@@ -73,10 +73,10 @@ public sealed class EtcdKeyReuseTests : EtcdTestBase
             Ct)).ToList();
         await Task.WhenAll(work).WaitAsync(Patience, Ct);
 
-        var watches = backend.Watches.WatchCount - watchesBefore;
+        var watches = backend.KeyWatchesMade - watchesBefore;
         // Each acquisition asks for Lost, so each would watch its key; a key's watch is made again only when all
         // keys of the name were free at once (the set of numbers goes with its watches).
-        Assert.True(watches < turns, $"{contenders * turns} acquisitions on {contenders} keys asked for {watches} watches of their keys.");
+        Assert.True(watches < turns, $"{contenders * turns} acquisitions on {contenders} keys made {watches} watches of their keys.");
 
         // A kept watch reports its key's deletion by someone else to the acquisition that uses the key now: a waiter
         // gives up, and the next one takes its key and its watch.
@@ -89,10 +89,11 @@ public sealed class EtcdKeyReuseTests : EtcdTestBase
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
         }
 
-        var watchesBeforeSecond = backend.Watches.WatchCount;
+        var watchesBeforeSecond = backend.KeyWatchesMade;
+        var waitsBeforeSecond = backend.WaitsFollowing + backend.WaitsWatching;
         var second = theLock.AcquireAsync(Patience, Ct).AsTask();
-        await WaitForWaitersAsync(provider, LockKind.Lock, "watched", 1);
-        Assert.Equal(watchesBeforeSecond, backend.Watches.WatchCount); // it follows the holder, on the kept watch
+        await Conformance.Polling.UntilAsync(() => backend.WaitsFollowing + backend.WaitsWatching > waitsBeforeSecond, "the second waiter to wait", Patience, Ct);
+        Assert.Equal(watchesBeforeSecond, backend.KeyWatchesMade); // its key's watch is the kept one
         var secondKey = (await Probe.ListAsync(Prefix)).Single(k => k.CreateRevision != held.FencingToken).Key;
         await Probe.DeleteAsync(secondKey);
         await Assert.ThrowsAsync<LockLostException>(() => second.WaitAsync(Patience, Ct));

@@ -33,9 +33,6 @@ internal sealed class EtcdWatchStream : IAsyncDisposable
         _logger = logger;
     }
 
-    /// <summary>How many watches were asked for (for tests).</summary>
-    public long WatchCount => Interlocked.Read(ref _nextId);
-
     /// <summary>Watches [key, rangeEnd) from <paramref name="startRevision"/> (0: from now, a synced watch).</summary>
     /// <remarks>With <paramref name="awaitable"/> false, <see cref="EtcdWatch.Created"/> is not tracked (a held key's watch: nobody waits for it).</remarks>
     public EtcdWatch Watch(ByteString key, ByteString rangeEnd, long startRevision, bool deletesOnly, Action<EtcdWatch, RepeatedField<Event>?> handler, bool awaitable = true, Action<long>? onCreated = null)
