@@ -25,6 +25,7 @@ internal sealed class EtcdLockLease : LockLease
     private CancellationTokenSource? _lost; // made when someone asks for Lost: most holders never do
     private bool _lostFired;
     private EtcdKeyWatch? _ownWatch;
+    private readonly Lock _watchGate = new();
     private CancellationTokenRegistration _sessionRegistration;
     private TaskCompletionSource<Wake>? _wake;
     private int _state = Waiting;
@@ -138,6 +139,16 @@ internal sealed class EtcdLockLease : LockLease
     /// </remarks>
     public void WatchOwnKey(long seenAtRevision, bool waiting, bool fromSeen = false)
     {
+        // One at a time: a follower and the holder asking for Lost may both start it, and a second caller that made
+        // a watch of its own would replace (and cancel) the first one's kept watch under it.
+        lock (_watchGate)
+        {
+            WatchOwnKeyAlone(seenAtRevision, waiting, fromSeen);
+        }
+    }
+
+    private void WatchOwnKeyAlone(long seenAtRevision, bool waiting, bool fromSeen)
+    {
         if (_ownWatch is not null)
         {
             return;
@@ -163,8 +174,7 @@ internal sealed class EtcdLockLease : LockLease
 
         // Kept before it is published: a release that sees it finds it kept (and leaves it for the next acquisition).
         // A full fence between publishing the watch and reading the state, paired with the release's exchange of the
-        // state: either the release sees this watch, or this sees the release. Two callers racing here (a follower
-        // and a holder asking for Lost) keep the first watch.
+        // state: either the release sees this watch, or this sees the release.
         if (Interlocked.CompareExchange(ref _ownWatch, watch, null) is not null || Volatile.Read(ref _state) == Ended)
         {
             StopWatching(watch);
