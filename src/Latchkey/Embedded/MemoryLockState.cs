@@ -128,8 +128,10 @@ internal sealed class MemoryLockState(LockKind kind, string name)
             SignalChange();
         }
 
-        waiter.Registration.Dispose();
-        waiter.DisposedRegistration.Dispose();
+        // Unregister, not Dispose: the other registration's callback may be running on another thread, and Dispose
+        // would wait for it while it waits for this one.
+        _ = waiter.Registration.Unregister();
+        _ = waiter.DisposedRegistration.Unregister();
     }
 
     private bool CanGrant(LockAccess access, int permits) =>
@@ -164,8 +166,11 @@ internal sealed class MemoryLockState(LockKind kind, string name)
             var waiter = node.Value;
             _queue.RemoveFirst();
             waiter.Node = null;
-            waiter.Registration.Dispose();
-            waiter.DisposedRegistration.Dispose();
+
+            // Unregister, not Dispose: Dispose waits for a callback that is running, and that callback (Cancel) is
+            // waiting for the lock we hold. Seen as a hung bench in CI.
+            _ = waiter.Registration.Unregister();
+            _ = waiter.DisposedRegistration.Unregister();
             waiter.Owner.CountWakeup();
             waiter.Completion.TrySetResult(Grant(waiter.Owner, waiter.Access, waiter.Value));
         }
