@@ -26,6 +26,9 @@ internal sealed class RedisNode : IAsyncDisposable
     /// <summary>After a failed connect, calls fail at once with the same error for this long instead of each waiting out a connect timeout.</summary>
     public static readonly TimeSpan ConnectBackoff = TimeSpan.FromSeconds(1);
 
+    private const int SubscribeAttempts = 10;
+    private static readonly TimeSpan SubscribeRetryDelay = TimeSpan.FromMilliseconds(50);
+
     public RedisNode(RedisLockSettings settings, LockEndpoint endpoint, TimeProvider time)
     {
         _time = time;
@@ -147,6 +150,24 @@ internal sealed class RedisNode : IAsyncDisposable
     /// subscription, so a message published after this returns reaches the listener.
     /// </summary>
     public async ValueTask<IDisposable> ListenAsync(RedisChannel channel, Action<RedisValue> listener)
+    {
+        // StackExchange.Redis runs subscriptions on a connection of their own, which can still be coming up when the
+        // interactive one is ready (seen in CI: "No connection is active/available to service this operation:
+        // SUBSCRIBE"). That fails at once, so try again a few times, briefly, before calling the server unavailable.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ListenOnceAsync(channel, listener).ConfigureAwait(false);
+            }
+            catch (LockBackendUnavailableException ex) when (ex.InnerException is RedisConnectionException && attempt < SubscribeAttempts)
+            {
+                await Task.Delay(SubscribeRetryDelay, _time).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask<IDisposable> ListenOnceAsync(RedisChannel channel, Action<RedisValue> listener)
     {
         await ConnectAsync(CancellationToken.None).ConfigureAwait(false);
         ChannelEntry entry;
