@@ -91,13 +91,13 @@ internal sealed class EtcdKeySlots
 
     /// <summary>
     /// Keeps <paramref name="watch"/> for the later acquisitions of <paramref name="slot"/>'s number (the first 64
-    /// numbers of a name only), cancelling the one it replaces. False if it is not kept: its acquisition cancels it.
+    /// numbers of a name only), cancelling the one it replaces. One not kept is cancelled by its acquisition.
     /// </summary>
-    public bool Keep(Slot slot, EtcdKeyWatch watch)
+    public void Keep(Slot slot, EtcdKeyWatch watch)
     {
         if (slot.Number >= 64)
         {
-            return false;
+            return;
         }
 
         EtcdKeyWatch? replaced;
@@ -107,7 +107,6 @@ internal sealed class EtcdKeySlots
         }
 
         replaced?.Cancel();
-        return true;
     }
 
     /// <summary>

@@ -324,15 +324,13 @@ internal sealed class EtcdLockLease : LockLease
 
         _sessionRegistration.Unregister();
         StopWatching(Volatile.Read(ref _ownWatch));
-        if (OwnKeyGone || _backend.Leases.IsDisposed)
-        {
-            SignalGone(0);
-            Session.Slots.Retire(_slot);
-            return; // gone already, or the provider's lease was revoked with every key on it
-        }
-
         try
         {
+            if (OwnKeyGone || _backend.Leases.IsDisposed)
+            {
+                return; // gone already, or the provider's lease was revoked with every key on it
+            }
+
             if (_backend.Batcher.TryBatchDeleteAsync(Key) is { } batched)
             {
                 Deleted(await batched.ConfigureAwait(false));
@@ -351,12 +349,11 @@ internal sealed class EtcdLockLease : LockLease
         catch (LockBackendUnavailableException)
         {
             _backend.Leases.AddOrphan(Key);
-            Session.Slots.Retire(_slot);
             throw;
         }
         finally
         {
-            SignalGone(0); // unless the deletion was answered: our key may still be there
+            EndUnlessDeleted();
         }
     }
 
@@ -376,26 +373,36 @@ internal sealed class EtcdLockLease : LockLease
         }
 
         StopWatching(Volatile.Read(ref _ownWatch));
-        if (OwnKeyGone || _backend.Leases.IsDisposed)
-        {
-            SignalGone(0);
-            Session.Slots.Retire(_slot);
-            return;
-        }
-
         try
         {
+            if (OwnKeyGone || _backend.Leases.IsDisposed)
+            {
+                return;
+            }
+
             Deleted((await _backend.Client.DeleteAsync(EtcdRequests.DeleteOurs(Key), CancellationToken.None).ConfigureAwait(false)).Header.Revision);
         }
         catch (Exception ex) when (ex is LockBackendUnavailableException or LockLostException)
         {
             _backend.Logger.LogWarning(ex, "Could not delete etcd key {Key}; retrying in the background", Key.ToStringUtf8());
             _backend.Leases.AddOrphan(Key);
-            Session.Slots.Retire(_slot);
         }
         finally
         {
-            SignalGone(0); // unless the deletion was answered: our key may still be there
+            EndUnlessDeleted();
+        }
+    }
+
+    /// <summary>
+    /// The end of a release or withdraw. Unless our key's deletion was answered (<see cref="Deleted"/>), the key may
+    /// still be there or its fate is unknown: a follower reads etcd, and the key's number is never used again.
+    /// </summary>
+    private void EndUnlessDeleted()
+    {
+        SignalGone(0);
+        if (Volatile.Read(ref _goneAt) <= 0)
+        {
+            Session.Slots.Retire(_slot);
         }
     }
 
