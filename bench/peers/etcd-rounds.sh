@@ -5,7 +5,8 @@
 #
 # LABEL names a run, HARNESS_DIR holds a built Latchkey.Cli (with the peers' assemblies copied in, as
 # run-all.sh does, for the peer-* schemes), SCHEME is etcd, peer-etcd-v3lock or peer-etcd-putdelete, and
-# QUERY an optional connection-string query (shape=txn for the Txn+Delete peer).
+# QUERY an optional connection-string query (shape=txn, txn-read, txn-put or put-range for the
+# Put+Delete peer sending other request shapes; see EtcdPutDeleteBackendFactory).
 # Example: two builds and v3lock, 64 contenders on one lock sharing a provider, four rounds:
 #
 #   bench/peers/etcd-rounds.sh 4 "new|/tmp/new|etcd old|/tmp/old|etcd v3lock|/tmp/new|peer-etcd-v3lock" -- -n 64 -k 1 --shared-provider

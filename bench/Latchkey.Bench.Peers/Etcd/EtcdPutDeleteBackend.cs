@@ -59,28 +59,39 @@ internal sealed class EtcdPutDeleteBackend : LockBackend
         var name = ByteString.CopyFrom($"{KeyPrefix}{request.EscapedName}/", Encoding.UTF8);
         var end = name.ToByteArray();
         end[^1]++;
-        var txn = _shape == "txn"
-            ? new TxnRequest
+        var newest = new RangeRequest
+        {
+            Key = name,
+            RangeEnd = ByteString.CopyFrom(end),
+            Limit = 2,
+            KeysOnly = true,
+            SortTarget = RangeRequest.Types.SortTarget.Create,
+            SortOrder = RangeRequest.Types.SortOrder.Descend,
+        };
+        if (_shape == "put-range")
+        {
+            // A lock that puts its key unconditionally and then reads who is ahead: the read is served by the member
+            // itself (serializable), which has applied the put it has just answered.
+            var response = await _session.CallAsync(() => _session.Kv.PutAsync(put, cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
+            newest.Serializable = true;
+            await _session.CallAsync(() => _session.Kv.RangeAsync(newest, cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
+            return new EtcdPutDeleteLease(_session, key, response.Header.Revision, compareOnDelete: false, free.Enqueue);
+        }
+
+        var txn = _shape switch
+        {
+            "txn" => new TxnRequest
             {
                 Compare = { new Compare { Key = name, RangeEnd = ByteString.CopyFrom(end), Target = Compare.Types.CompareTarget.Create, CreateRevision = 0 } },
                 Success = { new RequestOp { RequestPut = put } },
-            }
-            : new TxnRequest
+            },
+            "txn-put" => new TxnRequest { Success = { new RequestOp { RequestPut = put } } },
+            _ => new TxnRequest
             {
                 Compare = { new Compare { Key = key, Target = Compare.Types.CompareTarget.Create, CreateRevision = 0 } },
-                Success =
-                {
-                    new RequestOp { RequestPut = put },
-                    new RequestOp
-                    {
-                        RequestRange = new RangeRequest
-                        {
-                            Key = name, RangeEnd = ByteString.CopyFrom(end), Limit = 2, KeysOnly = true,
-                            SortTarget = RangeRequest.Types.SortTarget.Create, SortOrder = RangeRequest.Types.SortOrder.Descend,
-                        },
-                    },
-                },
-            };
+                Success = { new RequestOp { RequestPut = put }, new RequestOp { RequestRange = newest } },
+            },
+        };
         var reply = await _session.CallAsync(() => _session.Kv.TxnAsync(txn, cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
         return new EtcdPutDeleteLease(_session, key, reply.Header.Revision, compareOnDelete: _shape == "txn-read", free.Enqueue);
     }
