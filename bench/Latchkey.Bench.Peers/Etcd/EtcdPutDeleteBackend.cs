@@ -26,11 +26,13 @@ internal sealed class EtcdPutDeleteBackend : LockBackend
     private readonly ConcurrentDictionary<string, ConcurrentQueue<ByteString>> _freeKeys = new(StringComparer.Ordinal);
 
     private readonly string _shape;
+    private readonly Lazy<PeerPrefixWatch> _prefixWatch;
 
     public EtcdPutDeleteBackend(PeerEtcdSession session, string shape)
     {
         _session = session;
         _shape = shape;
+        _prefixWatch = new Lazy<PeerPrefixWatch>(() => new PeerPrefixWatch(session));
     }
 
     public override LockProviderCapabilities Capabilities { get; } = PeerAddress.Capabilities(PeerSchemes.EtcdPutDelete, leases: true);
@@ -68,6 +70,18 @@ internal sealed class EtcdPutDeleteBackend : LockBackend
             SortTarget = RangeRequest.Types.SortTarget.Create,
             SortOrder = RangeRequest.Types.SortOrder.Descend,
         };
+        if (_shape == "put-watch")
+        {
+            // A lock that decides with a bare put and a mirror of the name kept by a watch: the put's own event
+            // comes after every earlier change under the name, so the mirror is complete up to it.
+            var watch = _prefixWatch.Value;
+            await watch.WatchAsync(name, ByteString.CopyFrom(end)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var seen = watch.ExpectPutAsync(key);
+            var response = await _session.CallAsync(() => _session.Kv.PutAsync(put, cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
+            await seen.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return new EtcdPutDeleteLease(_session, key, response.Header.Revision, compareOnDelete: false, free.Enqueue);
+        }
+
         if (_shape == "put-range")
         {
             // A lock that puts its key unconditionally and then reads who is ahead: the read is served by the member
@@ -102,5 +116,13 @@ internal sealed class EtcdPutDeleteBackend : LockBackend
     public override IAsyncEnumerable<LockStatus> WatchStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken) =>
         throw PeerAddress.NoStatus(PeerSchemes.EtcdPutDelete);
 
-    public override ValueTask DisposeAsync() => _session.DisposeAsync();
+    public override async ValueTask DisposeAsync()
+    {
+        if (_prefixWatch.IsValueCreated)
+        {
+            await _prefixWatch.Value.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _session.DisposeAsync().ConfigureAwait(false);
+    }
 }
