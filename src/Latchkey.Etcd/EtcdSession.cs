@@ -50,6 +50,9 @@ internal sealed class EtcdSession
 
     public string LostReason => Volatile.Read(ref _lostReason) ?? string.Empty;
 
+    /// <summary>When the newest confirmed keep-alive (or the grant) was sent, a <see cref="TimeProvider"/> timestamp.</summary>
+    public long ConfirmedAt => Volatile.Read(ref _confirmedAt);
+
     /// <summary>A keep-alive sent at <paramref name="sentAt"/> (a <see cref="TimeProvider"/> timestamp) was answered: the lease lives at least TTL from then.</summary>
     public void Confirm(long sentAt)
     {

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using Latchkey.Backend;
+
+namespace Latchkey.Etcd.Tests;
+
+/// <summary>
+/// A lease, a key and a waiter's place live in the cluster, not in the member a provider talks to: when that member
+/// dies, keep-alives, requests and watches move to another member and nothing held or queued is lost.
+/// </summary>
+public sealed class EtcdClusterTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("latchkey-etcd-cluster-");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    [Fact]
+    public async Task TheLeaderAHolderAndItsWaiterTalkToDies_TheHolderKeepsTheLock_AndTheWaiterGetsItOnRelease()
+    {
+        using var cluster = await OwnEtcdCluster.StartAsync(_dir);
+        var leader = (await cluster.LeaderAsync())!.Value;
+        var others = Enumerable.Range(0, cluster.Size).Where(i => i != leader).ToArray();
+
+        // Holder and waiter talk to the leader first; an onlooker talks only to the members that will survive.
+        const string Options = "?ttl=6s&connectTimeout=2s&requestTimeout=2s";
+        await using var holderProvider = LockProvider.Connect($"etcd://{cluster.Endpoints([leader, .. others])}{Options}");
+        await using var waiterProvider = LockProvider.Connect($"etcd://{cluster.Endpoints([leader, .. others])}{Options}");
+        await using var onlooker = LockProvider.Connect($"etcd://{cluster.Endpoints(others)}{Options}");
+
+        var held = await holderProvider.CreateLock("cluster").AcquireAsync(Patience, Ct);
+        var lost = held.Lost;
+        var waiting = waiterProvider.CreateLock("cluster").AcquireAsync(Patience, Ct).AsTask();
+        await WaitUntilAsync(async () => (await onlooker.GetStatusAsync(LockKind.Lock, "cluster", Ct)).Waiters.Count == 1, "the waiter never queued");
+
+        var killedAt = Stopwatch.GetTimestamp();
+        cluster.Kill(leader);
+
+        // Both leases are renewed through another member: a keep-alive sent after the kill is answered.
+        var holderSession = EtcdProbe.BackendOf(holderProvider).Leases.Current!;
+        var waiterSession = EtcdProbe.BackendOf(waiterProvider).Leases.Current!;
+        await WaitUntilAsync(() => Task.FromResult(holderSession.ConfirmedAt > killedAt && waiterSession.ConfirmedAt > killedAt), "a lease was not renewed after its member died");
+
+        Assert.False(lost.IsCancellationRequested, "The holder was told its lock was lost, though its lease lives on.");
+        Assert.False(waiting.IsCompleted, "The waiter got the lock while it was still held.");
+        var status = await onlooker.GetStatusAsync(LockKind.Lock, "cluster", Ct);
+        Assert.Equal(held.FencingToken, Assert.Single(status.Holders).Sequence);
+        Assert.Single(status.Waiters);
+        Assert.Null(await onlooker.CreateLock("cluster").TryAcquireAsync(cancellationToken: Ct));
+
+        // The release goes to a surviving member, and the waiter hears of it on its moved watch.
+        await held.ReleaseAsync();
+        await using var next = await waiting.WaitAsync(Patience, Ct);
+        Assert.True(next.FencingToken > held.FencingToken);
+        Assert.False(next.Lost.IsCancellationRequested);
+
+        // The holder's provider goes on acquiring through the members left.
+        await using var again = await holderProvider.CreateLock("cluster-after").AcquireAsync(Patience, Ct);
+        Assert.True(again.FencingToken > next.FencingToken);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(clock.Elapsed < Patience, $"Timed out: {failure}.");
+            await Task.Delay(50, Ct);
+        }
+    }
+}
