@@ -37,6 +37,7 @@ internal sealed class EtcdLockLease : LockLease
     private TaskCompletionSource<long>? _goneSignal;
     private bool _heldSeen;
     private long _goneAt = -1; // -1: our key is there; 0: gone or in doubt (read etcd); else deleted at that revision
+    private bool _deletionAnswered; // by the release or withdraw that runs once, in its own flow
 
     public EtcdLockLease(EtcdLockBackend backend, LockRequest request, EtcdSession session, ByteString value)
         : this(backend, request, session, backend.Keys.NewKey(request, session), value)
@@ -397,18 +398,26 @@ internal sealed class EtcdLockLease : LockLease
     /// The end of a release or withdraw. Unless our key's deletion was answered (<see cref="Deleted"/>), the key may
     /// still be there or its fate is unknown: a follower reads etcd, and the key's number is never used again.
     /// </summary>
+    /// <remarks>
+    /// Asks whether <see cref="Deleted"/> ran, not whether a follower was told of a deletion: an outside deletion seen
+    /// by our watch signals one too, and a number that <see cref="Deleted"/> has freed may already serve another
+    /// acquisition, whose kept watch retiring it now would cancel.
+    /// </remarks>
     private void EndUnlessDeleted()
     {
-        SignalGone(0);
-        if (Volatile.Read(ref _goneAt) <= 0)
+        if (_deletionAnswered)
         {
-            Session.Slots.Retire(_slot);
+            return;
         }
+
+        SignalGone(0);
+        Session.Slots.Retire(_slot);
     }
 
     /// <summary>Our key's deletion was answered at <paramref name="revision"/>: tell a follower, then free the key's number.</summary>
     private void Deleted(long revision)
     {
+        _deletionAnswered = true;
         SignalGone(revision);
         FreeKey();
     }
