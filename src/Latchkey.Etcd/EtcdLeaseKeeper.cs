@@ -24,6 +24,7 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private EtcdSession? _session;
     private Task? _loop;
+    private Task? _orphanSweep; // only the keep-alive loop starts one
     private long _grants;
 
     public EtcdLeaseKeeper(EtcdClient client, EtcdSettings settings, TimeProvider time, ILogger logger)
@@ -108,6 +109,11 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
             await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
+        if (Volatile.Read(ref _orphanSweep) is { } sweep)
+        {
+            await sweep.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
         var session = Volatile.Read(ref _session);
         if (session is { IsLost: false })
         {
@@ -184,9 +190,17 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
                     var reader = ReadAsync(call.ResponseStream, session, pending, sessionStop.Token);
                     while (!sessionStop.IsCancellationRequested)
                     {
+                        if (!pending.IsEmpty)
+                        {
+                            // The last keep-alive went unanswered for a whole interval on a stream that looks alive: the
+                            // member is stalled, or cut off from its leader. Another member may renew the lease before
+                            // it could expire; HTTP/2 pings would tell only later (after two intervals at the least).
+                            throw new RpcException(new Status(StatusCode.Unavailable, $"a keep-alive went unanswered for {interval.TotalSeconds:0.###} s"));
+                        }
+
                         pending.Enqueue(_time.GetTimestamp());
                         await call.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = session.Id }, sessionStop.Token).ConfigureAwait(false);
-                        await DeleteOrphansAsync(sessionStop.Token).ConfigureAwait(false);
+                        SweepOrphans(sessionStop.Token);
                         var tick = Task.Delay(interval, _time, sessionStop.Token);
                         var done = await Task.WhenAny(tick, reader).ConfigureAwait(false);
                         if (done == reader)
@@ -245,8 +259,23 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts deleting the orphaned keys unless a sweep is running. Never awaited by the keep-alive loop: a delete on a
+    /// stalled member waits up to the request timeout, and keep-alives must not wait behind it.
+    /// </summary>
+    private void SweepOrphans(CancellationToken cancellationToken)
+    {
+        if (_orphans.IsEmpty || Volatile.Read(ref _orphanSweep) is { IsCompleted: false })
+        {
+            return;
+        }
+
+        Volatile.Write(ref _orphanSweep, DeleteOrphansAsync(cancellationToken));
+    }
+
     private async Task DeleteOrphansAsync(CancellationToken cancellationToken)
     {
+        await Task.Yield(); // off the keep-alive loop's flow
         var count = _orphans.Count;
         for (var i = 0; i < count && _orphans.TryDequeue(out var orphan); i++)
         {
@@ -254,8 +283,10 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
             {
                 await _client.DeleteAsync(EtcdRequests.DeleteOurs(orphan), cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is LockBackendUnavailableException or LockLostException)
+            catch (Exception ex)
             {
+                // Unreachable, refused or stopped: the key stays queued for the next sweep (or the lease's end).
+                _logger.LogDebug(ex, "Deleting orphaned etcd key {Key} failed", orphan.ToStringUtf8());
                 _orphans.Enqueue(orphan);
                 return;
             }

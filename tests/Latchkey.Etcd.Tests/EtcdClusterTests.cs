@@ -60,6 +60,50 @@ public sealed class EtcdClusterTests : IDisposable
         Assert.True(again.FencingToken > next.FencingToken);
     }
 
+    [Fact]
+    public async Task TheMemberAHolderAndAWaiterTalkToStopsAnswering_LeasesAreRenewedElsewhereBeforeTheyCouldExpire_AndTheWaiterStillHearsTheRelease()
+    {
+        using var cluster = await OwnEtcdCluster.StartAsync(_dir);
+        var leader = (await cluster.LeaderAsync())!.Value;
+        var follower = Enumerable.Range(0, cluster.Size).First(i => i != leader);
+        var others = Enumerable.Range(0, cluster.Size).Where(i => i != follower).ToArray();
+
+        // Renewals every 2 s, and Lost 5.4 s after the last one that was answered was sent: an unanswered keep-alive is
+        // given up at the next renewal, which leaves 1.4 s to renew elsewhere, where waiting for the connection to be
+        // found dead (two unanswered 2 s pings) would not. Requests wait for an answer as long as by default (10 s).
+        await using var provider = LockProvider.Connect($"etcd://{cluster.Endpoints([follower, .. others])}?ttl=6s&connectTimeout=2s");
+        await using var held = await provider.CreateLock("frozen").AcquireAsync(Patience, Ct);
+        var lost = held.Lost;
+        var session = EtcdProbe.BackendOf(provider).Leases.Current!;
+
+        // A waiter of another provider, talking to the same member: its watch stream will hang there.
+        await using var onlooker = LockProvider.Connect($"etcd://{cluster.Endpoints(others)}?ttl=6s");
+        await using var waiterProvider = LockProvider.Connect($"etcd://{cluster.Endpoints([follower, .. others])}?ttl=6s&connectTimeout=2s");
+        var waiting = waiterProvider.CreateLock("frozen").AcquireAsync(Patience, Ct).AsTask();
+        await WaitUntilAsync(async () => (await onlooker.GetStatusAsync(LockKind.Lock, "frozen", Ct)).Waiters.Count == 1, "the waiter never queued");
+
+        await cluster.FreezeAsync(follower);
+        var frozenAt = Stopwatch.GetTimestamp(); // after: a keep-alive sent from here on cannot be answered by it
+
+        // A request sent to the frozen member now gets no answer; when the connection is found dead (its HTTP/2 pings
+        // go unanswered), it is sent again to another member instead of failing.
+        var other = provider.CreateLock("frozen-other").AcquireAsync(Patience, Ct).AsTask();
+
+        // A frozen member keeps its connections open and answers nothing, so nothing fails on its own: the provider
+        // must notice that a keep-alive went unanswered and move on while the lease still lives.
+        await WaitUntilAsync(() => Task.FromResult(session.ConfirmedAt > frozenAt || lost.IsCancellationRequested), "the lease was neither renewed nor lost");
+        Assert.False(lost.IsCancellationRequested, $"The holder was told its lock was lost while two of three members were up: {session.LostReason}");
+        Assert.Null(await onlooker.CreateLock("frozen").TryAcquireAsync(cancellationToken: Ct));
+        await using var otherHeld = await other.WaitAsync(Patience, Ct);
+        Assert.True(otherHeld.FencingToken > held.FencingToken);
+
+        // The waiter hears of the release once its watch has moved on too (the stalled connection is dropped when its
+        // pings go unanswered, and the watch resumes on another member from the last revision it saw).
+        await held.ReleaseAsync();
+        await using var next = await waiting.WaitAsync(Patience, Ct);
+        Assert.True(next.FencingToken > held.FencingToken);
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure)
     {
         var clock = Stopwatch.StartNew();

@@ -122,6 +122,17 @@ internal sealed class OwnEtcdCluster : IDisposable
         _members[member].WaitForExit(10_000);
     }
 
+    /// <summary>
+    /// Freezes a member (SIGSTOP), as a long pause, a stalled disk or a partition would: its connections stay open and
+    /// the kernel still accepts what is sent to it, but nothing is answered.
+    /// </summary>
+    public async Task FreezeAsync(int member)
+    {
+        using var kill = Process.Start("kill", ["-STOP", _members[member].Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(0, kill.ExitCode);
+    }
+
     public void Dispose()
     {
         foreach (var member in _members)

@@ -140,7 +140,7 @@ internal sealed class EtcdClient : IDisposable
                 authRetried = true;
                 attempt--;
             }
-            catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+            catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded || IsBrokenConnection(ex))
             {
                 Interlocked.Increment(ref _uncertainCalls);
                 last = ex;
@@ -168,6 +168,14 @@ internal sealed class EtcdClient : IDisposable
 
         throw Map(last!, what);
     }
+
+    /// <summary>
+    /// The connection to the member broke under the call (gRPC reports that as <see cref="StatusCode.Internal"/>): an
+    /// HTTP/2 ping went unanswered — a stalled member, or one cut off while its socket stays open — or the transport
+    /// failed. Another member may answer.
+    /// </summary>
+    private static bool IsBrokenConnection(RpcException exception) =>
+        exception.StatusCode == StatusCode.Internal && exception.Status.DebugException is HttpRequestException or IOException;
 
     private void FailOver(int failed, Exception exception)
     {
