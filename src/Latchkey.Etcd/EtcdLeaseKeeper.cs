@@ -190,11 +190,12 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
                     var reader = ReadAsync(call.ResponseStream, session, pending, sessionStop.Token);
                     while (!sessionStop.IsCancellationRequested)
                     {
-                        if (!pending.IsEmpty)
+                        if (!pending.IsEmpty && _client.EndpointCount > 1)
                         {
                             // The last keep-alive went unanswered for a whole interval on a stream that looks alive: the
                             // member is stalled, or cut off from its leader. Another member may renew the lease before
                             // it could expire; HTTP/2 pings would tell only later (after two intervals at the least).
+                            // With one member there is nowhere to go, and a late answer still renews: keep waiting.
                             throw new RpcException(new Status(StatusCode.Unavailable, $"a keep-alive went unanswered for {interval.TotalSeconds:0.###} s"));
                         }
 

@@ -42,6 +42,9 @@ internal sealed class EtcdClient : IDisposable
 
     public EtcdSettings Settings => _settings;
 
+    /// <summary>How many members the connection string names: with one, there is nowhere to fail over to.</summary>
+    public int EndpointCount => _endpoints.Length;
+
     public string Describe => string.Join(",", _endpoints.Select(e => e.ToString()));
 
     public Task<TxnResponse> TxnAsync(TxnRequest request, CancellationToken cancellationToken) =>
