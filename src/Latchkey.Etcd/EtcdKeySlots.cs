@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Numerics;
+using Google.Protobuf;
 
 namespace Latchkey.Etcd;
 
@@ -134,6 +136,49 @@ internal sealed class EtcdKeySlots
         }
     }
 
+    /// <summary>
+    /// Lets a later waiter of this lease find <paramref name="lease"/>, the acquisition of <paramref name="slot"/>, by its
+    /// key while the key is there, and follow it in the process (see <see cref="EtcdQueue"/>).
+    /// </summary>
+    public void MakeFollowable(Slot slot, EtcdLockLease lease)
+    {
+        lock (_byName)
+        {
+            slot.Set.Follow(slot.Number, lease);
+        }
+    }
+
+    /// <summary>Ends <see cref="MakeFollowable"/> for <paramref name="lease"/> (not for a later acquisition of the number).</summary>
+    public void EndFollowable(Slot slot, EtcdLockLease lease)
+    {
+        lock (_byName)
+        {
+            slot.Set.Unfollow(slot.Number, lease);
+        }
+    }
+
+    /// <summary>
+    /// The followable acquisition whose key is <paramref name="key"/>, if the key is one of this lease's
+    /// (<c>{name}{leaseHex}-{number:x}</c>, the name ending in '/'); null otherwise. The caller still checks that it is
+    /// the same acquisition (its create revision): a number's key serves one acquisition after another.
+    /// </summary>
+    public EtcdLockLease? FollowableByKey(ByteString key, string leaseHex)
+    {
+        var text = key.ToStringUtf8();
+        var dash = text.LastIndexOf('-');
+        var nameEnd = dash - leaseHex.Length;
+        if (nameEnd < 1 || text[nameEnd - 1] != '/' || string.CompareOrdinal(text, nameEnd, leaseHex, 0, leaseHex.Length) != 0
+            || !int.TryParse(text.AsSpan(dash + 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var number))
+        {
+            return null;
+        }
+
+        lock (_byName)
+        {
+            return _byName.TryGetValue(text[..nameEnd], out var slots) ? slots.Followable(number) : null;
+        }
+    }
+
     /// <summary>The lease is lost: no key of it will be used again, nor watched.</summary>
     public void CancelWatches()
     {
@@ -166,6 +211,8 @@ internal sealed class EtcdKeySlots
         private ulong _low;
         private HashSet<int>? _high;
         private EtcdKeyWatch?[]? _watches; // kept for the first 64 numbers
+        private EtcdLockLease? _firstFollowable; // number 0's: most names are held by one acquisition of a lease at a time
+        private Dictionary<int, EtcdLockLease>? _followable; // the other numbers'
 
         public string Name => name;
 
@@ -186,6 +233,35 @@ internal sealed class EtcdKeySlots
             }
 
             return next;
+        }
+
+        public EtcdLockLease? Followable(int number) => number == 0 ? _firstFollowable : _followable?.GetValueOrDefault(number);
+
+        public void Follow(int number, EtcdLockLease lease)
+        {
+            if (number == 0)
+            {
+                _firstFollowable = lease;
+            }
+            else
+            {
+                (_followable ??= [])[number] = lease;
+            }
+        }
+
+        public void Unfollow(int number, EtcdLockLease lease)
+        {
+            if (number == 0)
+            {
+                if (_firstFollowable == lease)
+                {
+                    _firstFollowable = null;
+                }
+            }
+            else if (_followable is not null && _followable.TryGetValue(number, out var followable) && followable == lease)
+            {
+                _followable.Remove(number);
+            }
         }
 
         public EtcdKeyWatch? Kept(int number) => number < 64 ? _watches?[number] : null;

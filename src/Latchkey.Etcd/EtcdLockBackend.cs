@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
@@ -61,12 +60,6 @@ internal sealed class EtcdLockBackend : LockBackend
     public EtcdLeaseKeeper Leases { get; }
 
     public EtcdKeyspace Keys { get; }
-
-    /// <summary>
-    /// This provider's keys in a queue of one (locks, writers, readers, candidates), by key, while they are there: a
-    /// waiter whose predecessor is one of them follows it here rather than through etcd (see <see cref="EtcdQueue"/>).
-    /// </summary>
-    public ConcurrentDictionary<ByteString, EtcdLockLease> Followable { get; } = new();
 
     /// <summary>How many times a waiter was woken by an event on the key it watched (the herd test counts these).</summary>
     public override long WaiterWakeups => Interlocked.Read(ref _wakeUps);

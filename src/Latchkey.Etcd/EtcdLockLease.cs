@@ -278,13 +278,16 @@ internal sealed class EtcdLockLease : LockLease
         }
     }
 
+    /// <summary>Lets a later waiter of this provider's lease find this acquisition and follow it (see <see cref="EtcdQueue"/>).</summary>
+    public void MakeFollowable() => Session.Slots.MakeFollowable(_slot, this);
+
     /// <summary>
     /// Our key is gone (deleted at <paramref name="revision"/>), or in doubt (0): no follower may find us any more,
     /// so one that reads etcd after this watches etcd, and those that follow us now learn it.
     /// </summary>
     private void SignalGone(long revision)
     {
-        _backend.Followable.TryRemove(new KeyValuePair<ByteString, EtcdLockLease>(Key, this));
+        Session.Slots.EndFollowable(_slot, this);
         TaskCompletionSource<long>? gone;
         lock (this)
         {

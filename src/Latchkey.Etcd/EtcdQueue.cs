@@ -48,7 +48,7 @@ internal static class EtcdQueue
 
             if (PermitsOf(request) == 1)
             {
-                backend.Followable[lease.Key] = lease;
+                lease.MakeFollowable();
             }
 
             while (true)
@@ -72,7 +72,7 @@ internal static class EtcdQueue
                 }
 
                 waited = true;
-                if (PermitsOf(request) == 1 && FollowableOf(backend, lease, view.Blockers[0]) is { } predecessor)
+                if (PermitsOf(request) == 1 && FollowableOf(lease, view.Blockers[0]) is { } predecessor)
                 {
                     lease.WatchOwnKey(view.Revision, waiting: true, fromSeen: true);
                     view = await WaitBehindAsync(backend, lease, predecessor, view, abort.Token).ConfigureAwait(false);
@@ -474,8 +474,9 @@ internal static class EtcdQueue
     }
 
     /// <summary>Our predecessor's acquisition, if it is this provider's and of our lease (which it then outlives no more than we do).</summary>
-    private static EtcdLockLease? FollowableOf(EtcdLockBackend backend, EtcdLockLease lease, KeyValue predecessor) =>
-        backend.Followable.TryGetValue(predecessor.Key, out var ahead) && ahead.CreateRevision == predecessor.CreateRevision && ahead.Session == lease.Session
+    private static EtcdLockLease? FollowableOf(EtcdLockLease lease, KeyValue predecessor) =>
+        lease.Session.Slots.FollowableByKey(predecessor.Key, lease.Session.IdHex) is { } ahead
+        && ahead.CreateRevision == predecessor.CreateRevision && ahead.Session == lease.Session && ahead.Key == predecessor.Key
             ? ahead
             : null;
 
