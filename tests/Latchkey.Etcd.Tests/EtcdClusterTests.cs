@@ -34,8 +34,8 @@ public sealed class EtcdClusterTests : IDisposable
         var waiting = waiterProvider.CreateLock("cluster").AcquireAsync(Patience, Ct).AsTask();
         await WaitUntilAsync(async () => (await onlooker.GetStatusAsync(LockKind.Lock, "cluster", Ct)).Waiters.Count == 1, "the waiter never queued");
 
-        var killedAt = Stopwatch.GetTimestamp();
         cluster.Kill(leader);
+        var killedAt = Stopwatch.GetTimestamp(); // after: a keep-alive sent from here on cannot be answered by it
 
         // Both leases are renewed through another member: a keep-alive sent after the kill is answered.
         var holderSession = EtcdProbe.BackendOf(holderProvider).Leases.Current!;
