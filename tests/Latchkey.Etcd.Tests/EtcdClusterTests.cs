@@ -104,6 +104,32 @@ public sealed class EtcdClusterTests : IDisposable
         Assert.True(next.FencingToken > held.FencingToken);
     }
 
+    [Fact]
+    public async Task AWaiterWhoseWatchMustResumeFromACompactedRevision_ReadsTheQueueAgain_AndTakesItsTurn()
+    {
+        using var cluster = await OwnEtcdCluster.StartAsync(_dir);
+        var leader = (await cluster.LeaderAsync())!.Value;
+        var follower = Enumerable.Range(0, cluster.Size).First(i => i != leader);
+        var others = Enumerable.Range(0, cluster.Size).Where(i => i != follower).ToArray();
+
+        await using var holderProvider = LockProvider.Connect($"etcd://{cluster.Endpoints(others)}?ttl=6s");
+        await using var waiterProvider = LockProvider.Connect($"etcd://{cluster.Endpoints([follower, .. others])}?ttl=6s&connectTimeout=2s");
+        var held = await holderProvider.CreateLock("compacted").AcquireAsync(Patience, Ct);
+        var waiting = waiterProvider.CreateLock("compacted").AcquireAsync(Patience, Ct).AsTask();
+        await WaitUntilAsync(async () => (await holderProvider.GetStatusAsync(LockKind.Lock, "compacted", Ct)).Waiters.Count == 1, "the waiter never queued");
+
+        // The waiter's watch hangs on the frozen member while the holder releases and the store is compacted past
+        // that release: when the watch moves to another member, etcd cannot replay the deletion it missed.
+        await cluster.FreezeAsync(follower);
+        await held.ReleaseAsync();
+        var compactedAt = await cluster.CompactAsync(others[0]);
+
+        await using var next = await waiting.WaitAsync(Patience, Ct);
+        Assert.True(next.FencingToken > held.FencingToken);
+        Assert.True(compactedAt > next.FencingToken, "The waiter's key was made after the compaction: the test did not test it.");
+        Assert.False(next.Lost.IsCancellationRequested);
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure)
     {
         var clock = Stopwatch.StartNew();

@@ -74,6 +74,18 @@ internal sealed class OwnEtcdCluster : IDisposable
     /// <summary>The members' client endpoints in the given order, as a connection string's host list.</summary>
     public string Endpoints(params int[] members) => string.Join(",", members.Select(i => $"127.0.0.1:{_clientPorts[i]}"));
 
+    /// <summary>
+    /// Writes a key through <paramref name="member"/> and compacts the store up to that write's revision: every older
+    /// revision is gone, and a watch that asks to resume from one is cancelled by etcd.
+    /// </summary>
+    public async Task<long> CompactAsync(int member)
+    {
+        using var put = JsonDocument.Parse(await EtcdctlAsync(member, "put", "latchkey-test/compaction-marker", "x", "-w", "json"));
+        var revision = put.RootElement.GetProperty("header").GetProperty("revision").GetInt64();
+        await EtcdctlAsync(member, "compaction", revision.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return revision;
+    }
+
     /// <summary>The index of the member that leads now, as the running members report it; null if none does yet.</summary>
     public async Task<int?> LeaderAsync()
     {
@@ -113,6 +125,23 @@ internal sealed class OwnEtcdCluster : IDisposable
         // A leader all running members agree on, and one of them.
         var leaders = ids.Select(s => s.Leader).Distinct().ToList();
         return leaders.Count == 1 && ids.FirstOrDefault(s => s.Id == leaders[0]) is { Member: >= 0 } leader ? leader.Member : null;
+    }
+
+    private async Task<string> EtcdctlAsync(int member, params string[] args)
+    {
+        var start = new ProcessStartInfo("etcdctl") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.Environment["ETCDCTL_API"] = "3";
+        foreach (var arg in new[] { "--endpoints", Endpoints(member), "--command-timeout", "5s" }.Concat(args))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.True(process.ExitCode == 0, $"etcdctl {string.Join(' ', args)} failed: {output} {error}");
+        return output;
     }
 
     /// <summary>Kills a member at once, as a crash would: its connections close, it says goodbye to nobody.</summary>
