@@ -11,9 +11,13 @@ public sealed class EnsembleTests
     public async Task HoldersServerDies_ClientMovesToAnotherMember_AndKeepsTheLock()
     {
         ZooKeeperServer.ConnectionString(); // Skips (or fails in CI) like the other server tests.
-        await using var ensemble = await ZooKeeperEnsemble.StartAsync(46500, Ct);
-        await using var holder = LockProvider.Connect(ensemble.ConnectionString + "?sessionTimeout=10s");
-        await using var waiter = LockProvider.Connect(ensemble.ConnectionString + "?sessionTimeout=10s");
+        // Below Linux's ephemeral range (32768-60999), so no outgoing connection or free-port pick of a test running
+        // beside this one can hold a port the ensemble needs, and away from ./test.sh's servers (base 20000).
+        await using var ensemble = await ZooKeeperEnsemble.StartAsync(26500, Ct);
+        // Sessions long enough to outlast the ensemble's election and resync when the killed member led it (initLimit
+        // is 10 s), also on a loaded machine: what is tested is that the client moves, not how fast ZooKeeper elects.
+        await using var holder = LockProvider.Connect(ensemble.ConnectionString + "?sessionTimeout=30s");
+        await using var waiter = LockProvider.Connect(ensemble.ConnectionString + "?sessionTimeout=30s");
         var name = "ensemble-" + Guid.NewGuid().ToString("N");
         var held = await holder.CreateLock(name).AcquireAsync(Patience, Ct);
         var next = waiter.CreateLock(name).AcquireAsync(Patience, Ct).AsTask();
@@ -34,6 +38,10 @@ public sealed class EnsembleTests
             if (state == Client.ZooKeeperSessionState.Connected)
             {
                 moved.TrySetResult();
+            }
+            else if (state is Client.ZooKeeperSessionState.Expired or Client.ZooKeeperSessionState.Closed)
+            {
+                moved.TrySetException(new InvalidOperationException($"The holder's session ended ({state}) instead of moving to another member."));
             }
         };
         ensemble.Kill(int.Parse(server[(server.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
