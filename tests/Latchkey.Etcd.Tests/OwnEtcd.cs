@@ -69,21 +69,7 @@ internal sealed class OwnEtcd : IDisposable
     }
 
     /// <summary>Runs etcdctl against this server (plain HTTP only).</summary>
-    public async Task EtcdctlAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("etcdctl") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.Environment["ETCDCTL_API"] = "3";
-        foreach (var arg in new[] { "--endpoints", Url }.Concat(args))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var error = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        Assert.True(process.ExitCode == 0, $"etcdctl {string.Join(' ', args)} failed: {output} {error}");
-    }
+    public Task EtcdctlAsync(params string[] args) => Etcdctl.RequireAsync(Url, args);
 
     public void Dispose()
     {

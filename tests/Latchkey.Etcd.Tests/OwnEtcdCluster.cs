@@ -80,9 +80,9 @@ internal sealed class OwnEtcdCluster : IDisposable
     /// </summary>
     public async Task<long> CompactAsync(int member)
     {
-        using var put = JsonDocument.Parse(await EtcdctlAsync(member, "put", "latchkey-test/compaction-marker", "x", "-w", "json"));
+        using var put = JsonDocument.Parse(await Etcdctl.RequireAsync(Endpoints(member), "--command-timeout", "5s", "put", "latchkey-test/compaction-marker", "x", "-w", "json"));
         var revision = put.RootElement.GetProperty("header").GetProperty("revision").GetInt64();
-        await EtcdctlAsync(member, "compaction", revision.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Etcdctl.RequireAsync(Endpoints(member), "--command-timeout", "5s", "compaction", revision.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return revision;
     }
 
@@ -96,18 +96,8 @@ internal sealed class OwnEtcdCluster : IDisposable
         }
 
         // etcdctl endpoint status: each member's own id and the leader's id as that member sees it.
-        var start = new ProcessStartInfo("etcdctl") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.Environment["ETCDCTL_API"] = "3";
-        foreach (var arg in new[] { "--endpoints", Endpoints(running), "--command-timeout", "2s", "endpoint", "status", "-w", "json" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        if (process.ExitCode != 0)
+        var (exitCode, output, _) = await Etcdctl.RunAsync(Endpoints(running), "--command-timeout", "2s", "endpoint", "status", "-w", "json");
+        if (exitCode != 0)
         {
             return null;
         }
@@ -125,23 +115,6 @@ internal sealed class OwnEtcdCluster : IDisposable
         // A leader all running members agree on, and one of them.
         var leaders = ids.Select(s => s.Leader).Distinct().ToList();
         return leaders.Count == 1 && ids.FirstOrDefault(s => s.Id == leaders[0]) is { Member: >= 0 } leader ? leader.Member : null;
-    }
-
-    private async Task<string> EtcdctlAsync(int member, params string[] args)
-    {
-        var start = new ProcessStartInfo("etcdctl") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.Environment["ETCDCTL_API"] = "3";
-        foreach (var arg in new[] { "--endpoints", Endpoints(member), "--command-timeout", "5s" }.Concat(args))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var error = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        Assert.True(process.ExitCode == 0, $"etcdctl {string.Join(' ', args)} failed: {output} {error}");
-        return output;
     }
 
     /// <summary>Kills a member at once, as a crash would: its connections close, it says goodbye to nobody.</summary>
