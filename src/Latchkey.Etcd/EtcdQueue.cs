@@ -473,10 +473,13 @@ internal static class EtcdQueue
         }
     }
 
-    /// <summary>Our predecessor's acquisition, if it is this provider's and of our lease (which it then outlives no more than we do).</summary>
+    /// <summary>
+    /// Our predecessor's acquisition, if it is this provider's and of our lease (which it then outlives no more than we
+    /// do): found in our lease's own slot table, so by our lease and by that very key; the create revision tells it from
+    /// an earlier or later acquisition of the same key.
+    /// </summary>
     private static EtcdLockLease? FollowableOf(EtcdLockLease lease, KeyValue predecessor) =>
-        lease.Session.Slots.FollowableByKey(predecessor.Key, lease.Session.IdHex) is { } ahead
-        && ahead.CreateRevision == predecessor.CreateRevision && ahead.Session == lease.Session && ahead.Key == predecessor.Key
+        lease.Session.Slots.FollowableByKey(predecessor.Key, lease.Session.IdHex) is { } ahead && ahead.CreateRevision == predecessor.CreateRevision
             ? ahead
             : null;
 
