@@ -21,7 +21,7 @@ public sealed class EtcdClusterTests : IDisposable
     {
         using var cluster = await OwnEtcdCluster.StartAsync(_dir);
         var leader = (await cluster.LeaderAsync())!.Value;
-        var others = Enumerable.Range(0, cluster.Size).Where(i => i != leader).ToArray();
+        var others = cluster.AllBut(leader);
 
         // Holder and waiter talk to the leader first; an onlooker talks only to the members that will survive.
         const string Options = "?ttl=6s&connectTimeout=2s&requestTimeout=2s";
@@ -65,8 +65,8 @@ public sealed class EtcdClusterTests : IDisposable
     {
         using var cluster = await OwnEtcdCluster.StartAsync(_dir);
         var leader = (await cluster.LeaderAsync())!.Value;
-        var follower = Enumerable.Range(0, cluster.Size).First(i => i != leader);
-        var others = Enumerable.Range(0, cluster.Size).Where(i => i != follower).ToArray();
+        var follower = cluster.AllBut(leader)[0];
+        var others = cluster.AllBut(follower);
 
         // Renewals every 2 s, and Lost 5.4 s after the last one that was answered was sent: an unanswered keep-alive is
         // given up at the next renewal, which leaves 1.4 s to renew elsewhere, where waiting for the connection to be
@@ -109,8 +109,8 @@ public sealed class EtcdClusterTests : IDisposable
     {
         using var cluster = await OwnEtcdCluster.StartAsync(_dir);
         var leader = (await cluster.LeaderAsync())!.Value;
-        var follower = Enumerable.Range(0, cluster.Size).First(i => i != leader);
-        var others = Enumerable.Range(0, cluster.Size).Where(i => i != follower).ToArray();
+        var follower = cluster.AllBut(leader)[0];
+        var others = cluster.AllBut(follower);
 
         await using var holderProvider = LockProvider.Connect($"etcd://{cluster.Endpoints(others)}?ttl=6s");
         await using var waiterProvider = LockProvider.Connect($"etcd://{cluster.Endpoints([follower, .. others])}?ttl=6s&connectTimeout=2s");

@@ -89,12 +89,15 @@ internal sealed class OwnEtcd : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private async Task<bool> AcceptsAsync()
+    private Task<bool> AcceptsAsync() => AcceptsAsync(Port);
+
+    /// <summary>Whether something accepts connections on loopback port <paramref name="port"/>.</summary>
+    internal static async Task<bool> AcceptsAsync(int port)
     {
         try
         {
             using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, Port, TestContext.Current.CancellationToken);
+            await client.ConnectAsync(IPAddress.Loopback, port, TestContext.Current.CancellationToken);
             return true;
         }
         catch (SocketException)

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Latchkey.Conformance;
 
@@ -71,6 +69,9 @@ internal sealed class OwnEtcdCluster : IDisposable
         return cluster;
     }
 
+    /// <summary>Every member but <paramref name="member"/>, in order.</summary>
+    public int[] AllBut(int member) => Enumerable.Range(0, Size).Where(i => i != member).ToArray();
+
     /// <summary>The members' client endpoints in the given order, as a connection string's host list.</summary>
     public string Endpoints(params int[] members) => string.Join(",", members.Select(i => $"127.0.0.1:{_clientPorts[i]}"));
 
@@ -90,9 +91,12 @@ internal sealed class OwnEtcdCluster : IDisposable
     public async Task<int?> LeaderAsync()
     {
         var running = Enumerable.Range(0, Size).Where(i => !_members[i].HasExited).ToArray();
-        if (!running.All(Accepts))
+        foreach (var member in running)
         {
-            return null;
+            if (!await OwnEtcd.AcceptsAsync(_clientPorts[member]))
+            {
+                return null;
+            }
         }
 
         // etcdctl endpoint status: each member's own id and the leader's id as that member sees it.
@@ -146,20 +150,6 @@ internal sealed class OwnEtcdCluster : IDisposable
             }
 
             member.Dispose();
-        }
-    }
-
-    private bool Accepts(int member)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            client.Connect(IPAddress.Loopback, _clientPorts[member]);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
         }
     }
 }
