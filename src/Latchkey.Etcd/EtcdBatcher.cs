@@ -39,8 +39,8 @@ internal sealed class EtcdBatcher : RequestBatcher<EtcdBatcher.Request>
 
     private readonly EtcdClient _client;
 
-    public EtcdBatcher(EtcdClient client)
-        : base(MaxInFlight)
+    public EtcdBatcher(EtcdClient client, BackendInstruments instruments)
+        : base(MaxInFlight, instruments)
     {
         _client = client;
     }

@@ -140,7 +140,7 @@ internal sealed class EtcdKeySlots
     /// Lets a later waiter of this lease find <paramref name="lease"/>, the acquisition of <paramref name="slot"/>, by its
     /// key while the key is there, and follow it in the process (see <see cref="EtcdQueue"/>).
     /// </summary>
-    public void MakeFollowable(Slot slot, EtcdLockLease lease)
+    public void MakeFollowable(Slot slot, EtcdLockAcquisition lease)
     {
         lock (_byName)
         {
@@ -149,7 +149,7 @@ internal sealed class EtcdKeySlots
     }
 
     /// <summary>Ends <see cref="MakeFollowable"/> for <paramref name="lease"/> (not for a later acquisition of the number).</summary>
-    public void EndFollowable(Slot slot, EtcdLockLease lease)
+    public void EndFollowable(Slot slot, EtcdLockAcquisition lease)
     {
         lock (_byName)
         {
@@ -162,7 +162,7 @@ internal sealed class EtcdKeySlots
     /// (<c>{name}{leaseHex}-{number:x}</c>, the name ending in '/'); null otherwise. The caller still checks that it is
     /// the same acquisition (its create revision): a number's key serves one acquisition after another.
     /// </summary>
-    public EtcdLockLease? FollowableByKey(ByteString key, string leaseHex)
+    public EtcdLockAcquisition? FollowableByKey(ByteString key, string leaseHex)
     {
         var text = key.ToStringUtf8();
         var dash = text.LastIndexOf('-');
@@ -211,8 +211,8 @@ internal sealed class EtcdKeySlots
         private ulong _low;
         private HashSet<int>? _high;
         private EtcdKeyWatch?[]? _watches; // kept for the first 64 numbers
-        private EtcdLockLease? _firstFollowable; // number 0's: most names are held by one acquisition of a lease at a time
-        private Dictionary<int, EtcdLockLease>? _followable; // the other numbers'
+        private EtcdLockAcquisition? _firstFollowable; // number 0's: most names are held by one acquisition of a lease at a time
+        private Dictionary<int, EtcdLockAcquisition>? _followable; // the other numbers'
 
         public string Name => name;
 
@@ -235,9 +235,9 @@ internal sealed class EtcdKeySlots
             return next;
         }
 
-        public EtcdLockLease? Followable(int number) => number == 0 ? _firstFollowable : _followable?.GetValueOrDefault(number);
+        public EtcdLockAcquisition? Followable(int number) => number == 0 ? _firstFollowable : _followable?.GetValueOrDefault(number);
 
-        public void Follow(int number, EtcdLockLease lease)
+        public void Follow(int number, EtcdLockAcquisition lease)
         {
             if (number == 0)
             {
@@ -249,7 +249,7 @@ internal sealed class EtcdKeySlots
             }
         }
 
-        public void Unfollow(int number, EtcdLockLease lease)
+        public void Unfollow(int number, EtcdLockAcquisition lease)
         {
             if (number == 0)
             {

@@ -18,7 +18,7 @@ internal sealed class EtcdKeyWatch
 {
     private readonly EtcdWatchStream _stream;
     private readonly EtcdWatch _watch;
-    private EtcdLockLease? _listener;
+    private EtcdLockAcquisition? _listener;
     private long _coversFrom; // every deletion at this revision or later is reported; 0 until known
     private int _dropped;
 
@@ -45,10 +45,10 @@ internal sealed class EtcdKeyWatch
     }
 
     /// <summary>Makes <paramref name="lease"/> the one that hears this key's deletions; false if another still listens.</summary>
-    public bool Listen(EtcdLockLease lease) => Interlocked.CompareExchange(ref _listener, lease, null) is null;
+    public bool Listen(EtcdLockAcquisition lease) => Interlocked.CompareExchange(ref _listener, lease, null) is null;
 
     /// <summary><paramref name="lease"/> stops listening (before it deletes the key itself).</summary>
-    public void StopListening(EtcdLockLease lease) => Interlocked.CompareExchange(ref _listener, null, lease);
+    public void StopListening(EtcdLockAcquisition lease) => Interlocked.CompareExchange(ref _listener, null, lease);
 
     /// <summary>Cancels the watch on etcd.</summary>
     public void Cancel()

@@ -26,8 +26,6 @@ internal sealed class EtcdLockBackend : LockBackend
         Leases = true,
     };
 
-    private long _wakeUps;
-    private long _lookAheads;
     private long _waitsWatching;
     private long _waitsFollowing;
     private long _keyWatchesMade;
@@ -39,7 +37,7 @@ internal sealed class EtcdLockBackend : LockBackend
         Logger = options.LoggerFactory.CreateLogger("Latchkey.Etcd");
         Client = new EtcdClient(settings, Logger);
         Watches = new EtcdWatchStream(Client, options.TimeProvider, Logger);
-        Batcher = new EtcdBatcher(Client);
+        Batcher = new EtcdBatcher(Client, Instruments);
         Leases = new EtcdLeaseKeeper(Client, settings, options.TimeProvider, Logger);
         Keys = new EtcdKeyspace(settings.Prefix, settings.MutexLayout);
     }
@@ -61,15 +59,11 @@ internal sealed class EtcdLockBackend : LockBackend
 
     public EtcdKeyspace Keys { get; }
 
-    /// <summary>How many times a waiter was woken by an event on the key it watched (the herd test counts these).</summary>
-    public override long WaiterWakeups => Interlocked.Read(ref _wakeUps);
+    /// <summary>A waiter was woken because its turn may have come (the herd test counts these on the meter).</summary>
+    public void CountWakeUp() => Instruments.WaiterWokenUp();
 
-    public void CountWakeUp() => Interlocked.Increment(ref _wakeUps);
-
-    /// <summary>How many times a waiter read the queue because the key ahead of its predecessor went away (see <see cref="EtcdQueue"/>).</summary>
-    public long WaiterLookAheads => Interlocked.Read(ref _lookAheads);
-
-    public void CountLookAhead() => Interlocked.Increment(ref _lookAheads);
+    /// <summary>A waiter read the queue because the key ahead of its predecessor went away (see <see cref="EtcdQueue"/>).</summary>
+    public void CountLookAhead() => Instruments.WaiterLookedAhead();
 
     /// <summary>How many waits for an exclusive turn got as far as watching, their watches started and checked (for tests).</summary>
     public long WaitsWatching => Interlocked.Read(ref _waitsWatching);
@@ -92,7 +86,7 @@ internal sealed class EtcdLockBackend : LockBackend
         await Leases.GetAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public override ValueTask<LockLease?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
+    public override ValueTask<LockAcquisition?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
         return EtcdQueue.AcquireAsync(this, request, cancellationToken);

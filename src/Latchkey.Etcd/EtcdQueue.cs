@@ -16,7 +16,7 @@ namespace Latchkey.Etcd;
 /// </summary>
 internal static class EtcdQueue
 {
-    public static async ValueTask<LockLease?> AcquireAsync(EtcdLockBackend backend, LockRequest request, CancellationToken cancellationToken)
+    public static async ValueTask<LockAcquisition?> AcquireAsync(EtcdLockBackend backend, LockRequest request, CancellationToken cancellationToken)
     {
         var session = await backend.Leases.GetAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -33,9 +33,9 @@ internal static class EtcdQueue
         }
     }
 
-    private static async ValueTask<LockLease?> AcquireAsync(EtcdLockBackend backend, LockRequest request, EtcdSession session, CancellationToken cancellationToken)
+    private static async ValueTask<LockAcquisition?> AcquireAsync(EtcdLockBackend backend, LockRequest request, EtcdSession session, CancellationToken cancellationToken)
     {
-        var lease = new EtcdLockLease(backend, request, session, ValueOf(request));
+        var lease = new EtcdLockAcquisition(backend, request, session, ValueOf(request));
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.LostToken);
         var waited = false;
         try
@@ -109,7 +109,7 @@ internal static class EtcdQueue
     /// A try-acquire of an exclusive lock or a read lock writes its key only if there is no blocker at all
     /// (a compare over the blockers' range), so one that finds the lock taken writes nothing: <see langword="null"/>.
     /// </summary>
-    internal static async ValueTask<QueueView?> EnterAsync(EtcdLockBackend backend, EtcdLockLease lease, CancellationToken cancellationToken)
+    internal static async ValueTask<QueueView?> EnterAsync(EtcdLockBackend backend, EtcdLockAcquisition lease, CancellationToken cancellationToken)
     {
         var blockers = backend.Keys.BlockersPrefix(lease.Request);
         if (!lease.Request.Wait && PermitsOf(lease.Request) == 1)
@@ -183,7 +183,7 @@ internal static class EtcdQueue
     /// already, this is a retry of a request whose reply was lost, and the key keeps its place (a put keeps a
     /// key's create revision).
     /// </summary>
-    private static async ValueTask<QueueView> EnterExclusiveAsync(EtcdLockBackend backend, EtcdLockLease lease, ByteString blockers, CancellationToken cancellationToken)
+    private static async ValueTask<QueueView> EnterExclusiveAsync(EtcdLockBackend backend, EtcdLockAcquisition lease, ByteString blockers, CancellationToken cancellationToken)
     {
         if (backend.Batcher.TryBatchEntryAsync(lease.Key, lease.Value, lease.Session.Id, blockers) is { } batched)
         {
@@ -204,7 +204,7 @@ internal static class EtcdQueue
         }
     }
 
-    private static async ValueTask<QueueView> EnterAloneAsync(EtcdLockBackend backend, EtcdLockLease lease, ByteString blockers, CancellationToken cancellationToken)
+    private static async ValueTask<QueueView> EnterAloneAsync(EtcdLockBackend backend, EtcdLockAcquisition lease, ByteString blockers, CancellationToken cancellationToken)
     {
         var txn = new TxnRequest
         {
@@ -229,7 +229,7 @@ internal static class EtcdQueue
     /// replaced our own key was a retry, which keeps the key's first place (read again from there); otherwise our
     /// put is the newest write, so every other key read with it was created before ours.
     /// </summary>
-    private static async ValueTask<QueueView> AfterPutAsync(EtcdLockBackend backend, EtcdLockLease lease, long revision, KeyValue? previous, IEnumerable<KeyValue> newest, bool more, CancellationToken cancellationToken)
+    private static async ValueTask<QueueView> AfterPutAsync(EtcdLockBackend backend, EtcdLockAcquisition lease, long revision, KeyValue? previous, IEnumerable<KeyValue> newest, bool more, CancellationToken cancellationToken)
     {
         if (previous is not null)
         {
@@ -242,7 +242,7 @@ internal static class EtcdQueue
     }
 
     /// <summary>Reads the blockers created before our key, in one transaction that also checks our key is still ours.</summary>
-    private static ValueTask<QueueView> RecheckAsync(EtcdLockBackend backend, EtcdLockLease lease, CancellationToken cancellationToken) =>
+    private static ValueTask<QueueView> RecheckAsync(EtcdLockBackend backend, EtcdLockAcquisition lease, CancellationToken cancellationToken) =>
         RecheckAsync(backend, lease, seenAtRevision: 0, cancellationToken);
 
     /// <summary>
@@ -253,7 +253,7 @@ internal static class EtcdQueue
     /// longer than the event we then wait for; one it does not list is gone for good. A member behind that
     /// revision (another endpoint after a fail-over) does not qualify: then we read again, linearizably.
     /// </summary>
-    private static async ValueTask<QueueView> RecheckAsync(EtcdLockBackend backend, EtcdLockLease lease, long seenAtRevision, CancellationToken cancellationToken)
+    private static async ValueTask<QueueView> RecheckAsync(EtcdLockBackend backend, EtcdLockAcquisition lease, long seenAtRevision, CancellationToken cancellationToken)
     {
         var range = EtcdRequests.NewestFirst(backend.Keys.BlockersPrefix(lease.Request), NeedOf(lease.Request), before: lease.CreateRevision);
         range.Serializable = seenAtRevision > 0;
@@ -312,13 +312,13 @@ internal static class EtcdQueue
     /// 100 ms); if anything was written between our read and the watch's start, we read again and keep
     /// the watch only if it still watches the same key at the same revision.
     /// </summary>
-    private static async ValueTask<QueueView> WaitAsync(EtcdLockBackend backend, EtcdLockLease lease, QueueStep step, QueueView view, CancellationToken cancellationToken)
+    private static async ValueTask<QueueView> WaitAsync(EtcdLockBackend backend, EtcdLockAcquisition lease, QueueStep step, QueueView view, CancellationToken cancellationToken)
     {
         var wake = lease.NewWake();
         var watch = backend.Watches.Watch(step.WatchKey, step.WatchEnd, 0, step.DeletesOnly, (_, events) =>
         {
             // Count a wake-up once per wait, whether the event or the re-read below finds the change first.
-            if (wake.TrySetResult(EtcdLockLease.Wake.Of(events, step.WatchKey)) && events is not null)
+            if (wake.TrySetResult(EtcdLockAcquisition.Wake.Of(events, step.WatchKey)) && events is not null)
             {
                 backend.CountWakeUp();
             }
@@ -366,14 +366,14 @@ internal static class EtcdQueue
     /// the queue's length: the next in line to take its turn, and the one behind it to look ahead.
     /// </para>
     /// </summary>
-    private static async ValueTask<QueueView> WaitInLineAsync(EtcdLockBackend backend, EtcdLockLease lease, QueueView view, CancellationToken cancellationToken)
+    private static async ValueTask<QueueView> WaitInLineAsync(EtcdLockBackend backend, EtcdLockAcquisition lease, QueueView view, CancellationToken cancellationToken)
     {
         var predecessor = view.Blockers[0];
         var wake = lease.NewWake();
         void OnPredecessorEvent(EtcdWatch _, RepeatedField<Event>? events)
         {
             // Count a wake-up once per wait, whether an event (of either watch) or a read finds the change first.
-            if (wake.TrySetResult(EtcdLockLease.Wake.Of(events, predecessor.Key)) && events is not null)
+            if (wake.TrySetResult(EtcdLockAcquisition.Wake.Of(events, predecessor.Key)) && events is not null)
             {
                 backend.CountWakeUp();
             }
@@ -478,7 +478,7 @@ internal static class EtcdQueue
     /// do): found in our lease's own slot table, so by our lease and by that very key; the create revision tells it from
     /// an earlier or later acquisition of the same key.
     /// </summary>
-    private static EtcdLockLease? FollowableOf(EtcdLockLease lease, KeyValue predecessor) =>
+    private static EtcdLockAcquisition? FollowableOf(EtcdLockAcquisition lease, KeyValue predecessor) =>
         lease.Session.Slots.FollowableByKey(predecessor.Key, lease.Session.IdHex) is { } ahead && ahead.CreateRevision == predecessor.CreateRevision
             ? ahead
             : null;
@@ -492,7 +492,7 @@ internal static class EtcdQueue
     /// us back to read the queue, and a predecessor in doubt is not followed again: we then watch it on etcd.
     /// Global first-come-first-served order is untouched: each waiter keeps its own key in the one queue.
     /// </summary>
-    private static async ValueTask<QueueView> WaitBehindAsync(EtcdLockBackend backend, EtcdLockLease lease, EtcdLockLease predecessor, QueueView view, CancellationToken cancellationToken)
+    private static async ValueTask<QueueView> WaitBehindAsync(EtcdLockBackend backend, EtcdLockAcquisition lease, EtcdLockAcquisition predecessor, QueueView view, CancellationToken cancellationToken)
     {
         var ownKeyGone = lease.NewWake().Task;
         var (held, gone) = predecessor.Follow();
@@ -539,12 +539,12 @@ internal static class EtcdQueue
     {
         var gone = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         var watch = backend.Watches.Watch(ahead, ByteString.Empty, 0, deletesOnly: true, (_, events) =>
-            gone.TrySetResult(EtcdLockLease.Wake.Of(events, ahead).Revision));
+            gone.TrySetResult(EtcdLockAcquisition.Wake.Of(events, ahead).Revision));
         return (watch, gone);
     }
 
     /// <summary>A semaphore waiter that now holds touches its key, so the waiter behind it wakes up as the new first waiter.</summary>
-    private static async ValueTask SignalSuccessorAsync(EtcdLockBackend backend, EtcdLockLease lease, CancellationToken cancellationToken)
+    private static async ValueTask SignalSuccessorAsync(EtcdLockBackend backend, EtcdLockAcquisition lease, CancellationToken cancellationToken)
     {
         var response = await backend.Client.TxnAsync(EtcdRequests.PutIfOurs(lease.Key, lease.CreateRevision, lease.Value, lease.Session.Id), cancellationToken).ConfigureAwait(false);
         if (!response.Succeeded)

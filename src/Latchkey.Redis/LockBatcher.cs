@@ -21,8 +21,8 @@ internal sealed class LockBatcher : RequestBatcher<LockBatcher.Op>
     private readonly RedisNode _node;
     private readonly string _wakePrefix;
 
-    public LockBatcher(RedisNode node, string wakePrefix)
-        : base(MaxInFlight)
+    public LockBatcher(RedisNode node, string wakePrefix, BackendInstruments instruments)
+        : base(MaxInFlight, instruments)
     {
         _node = node;
         _wakePrefix = wakePrefix;

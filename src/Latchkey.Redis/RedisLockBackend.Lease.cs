@@ -8,7 +8,7 @@ internal sealed partial class RedisLockBackend
 {
     private const string UnconfirmedRelease = "The release could not be confirmed; the lock frees itself when its TTL runs out.";
 
-    internal async ValueTask ReleaseAsync(RedisLockLease lease, bool mustConfirm)
+    internal async ValueTask ReleaseAsync(RedisLockAcquisition lease, bool mustConfirm)
     {
         if (lease.RenewalEntry is { } entry)
         {
@@ -63,7 +63,7 @@ internal sealed partial class RedisLockBackend
         }
     }
 
-    internal async Task<RenewOutcome> RenewAsync(RedisLockLease lease)
+    internal async Task<RenewOutcome> RenewAsync(RedisLockAcquisition lease)
     {
         var ttl = (long)lease.Ttl.TotalMilliseconds;
         var pending = _nodes.Select(async (node, i) =>
@@ -107,7 +107,7 @@ internal sealed partial class RedisLockBackend
         return RenewOutcome.Failed;
     }
 
-    internal async ValueTask ProclaimAsync(RedisLockLease lease, string value)
+    internal async ValueTask ProclaimAsync(RedisLockAcquisition lease, string value)
     {
         var results = await Task.WhenAll(_nodes.Select(async (node, i) =>
         {

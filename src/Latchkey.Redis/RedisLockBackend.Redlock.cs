@@ -47,7 +47,7 @@ internal sealed partial class RedisLockBackend
 
         if (granted > 0)
         {
-            var partial = new RedisLockLease(this, keys, a.Mode, holders, token, TimeSpan.FromMilliseconds(a.TtlMs));
+            var partial = new RedisLockAcquisition(this, keys, a.Mode, holders, token, TimeSpan.FromMilliseconds(a.TtlMs));
             await ReleaseAsync(partial, mustConfirm: false).ConfigureAwait(false);
         }
 

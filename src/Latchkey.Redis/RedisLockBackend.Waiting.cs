@@ -47,7 +47,7 @@ internal sealed partial class RedisLockBackend
         public string? Value { get; }
     }
 
-    private sealed record AttemptResult(RedisLockLease? Lease, long RetryInMs, bool IgnorePulse);
+    private sealed record AttemptResult(RedisLockAcquisition? Lease, long RetryInMs, bool IgnorePulse);
 
     /// <summary>A waiter's place (fair-queue deadline or writer intent), kept alive by the renewal loop.</summary>
     private sealed class WaiterPlace(RedisLockBackend backend, AcquireArgs attempt, Pulse pulse) : IRenewable

@@ -21,13 +21,12 @@ internal sealed partial class RedisLockBackend : LockBackend
     private readonly RedisNode[] _nodes;
     private readonly int _quorum;
     private readonly string _providerId = Guid.NewGuid().ToString("N")[..16];
-    private readonly ConcurrentDictionary<RedisLockLease, byte> _held = new();
+    private readonly ConcurrentDictionary<RedisLockAcquisition, byte> _held = new();
     private readonly ConcurrentDictionary<string, Pulse> _fairWaiters = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _disposed = new();
     private readonly Lock _wakeGate = new();
     private Task<IDisposable>? _wakeSubscription;
     private long _sequence;
-    private long _wakeups;
     private long _attempts;
 
     public RedisLockBackend(RedisLockSettings settings, LockProviderOptions options)
@@ -49,13 +48,12 @@ internal sealed partial class RedisLockBackend : LockBackend
             Leases = true,
         };
         WakePrefix = settings.Prefix + "wake:";
-        Batcher = _nodes.Length == 1 ? new LockBatcher(_nodes[0], WakePrefix) : null;
+        Batcher = _nodes.Length == 1 ? new LockBatcher(_nodes[0], WakePrefix, Instruments) : null;
     }
 
     public override LockProviderCapabilities Capabilities { get; }
 
     /// <summary>How many times a waiter woke to try again (a message or its fallback timer).</summary>
-    public override long WaiterWakeups => Volatile.Read(ref _wakeups);
 
     internal RenewalLoop Renewal { get; }
 
@@ -107,7 +105,7 @@ internal sealed partial class RedisLockBackend : LockBackend
         }
     }
 
-    public override async ValueTask<LockLease?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<LockAcquisition?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
         var attempt = new AcquireArgs(this, request);
@@ -137,7 +135,7 @@ internal sealed partial class RedisLockBackend : LockBackend
         return await WaitAsync(attempt, triedOnce, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<LockLease> WaitAsync(AcquireArgs attempt, bool triedOnce, CancellationToken cancellationToken)
+    private async Task<LockAcquisition> WaitAsync(AcquireArgs attempt, bool triedOnce, CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
         var token = linked.Token;
@@ -205,7 +203,7 @@ internal sealed partial class RedisLockBackend : LockBackend
                 await timer.CancelAsync().ConfigureAwait(false);
                 await woken.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 token.ThrowIfCancellationRequested();
-                Interlocked.Increment(ref _wakeups);
+                Instruments.WaiterWokenUp();
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or LockBackendUnavailableException)
@@ -241,7 +239,7 @@ internal sealed partial class RedisLockBackend : LockBackend
         }
     }
 
-    private async Task<LockLease> AcquiredAsync(AcquireArgs attempt, RedisLockLease lease)
+    private async Task<LockAcquisition> AcquiredAsync(AcquireArgs attempt, RedisLockAcquisition lease)
     {
         if (attempt.Mode == 'w' && lease.Holders.Contains(null))
         {
@@ -369,9 +367,9 @@ internal sealed partial class RedisLockBackend : LockBackend
         return refused!;
     }
 
-    private RedisLockLease Track(AcquireArgs a, LockKeys keys, string?[] holders, long token, long started)
+    private RedisLockAcquisition Track(AcquireArgs a, LockKeys keys, string?[] holders, long token, long started)
     {
-        var lease = new RedisLockLease(this, keys, a.Mode, holders, token, TimeSpan.FromMilliseconds(a.TtlMs)) { PlainLock = a.PlainLock };
+        var lease = new RedisLockAcquisition(this, keys, a.Mode, holders, token, TimeSpan.FromMilliseconds(a.TtlMs)) { PlainLock = a.PlainLock };
         _held.TryAdd(lease, 0);
         lease.RenewalEntry = Renewal.Add(lease, started);
         return lease;

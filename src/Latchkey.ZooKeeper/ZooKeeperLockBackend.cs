@@ -10,7 +10,7 @@ namespace Latchkey.ZooKeeper;
 /// <summary>
 /// Locks on ZooKeeper, one session per provider. Every primitive is a queue of ephemeral-sequential nodes
 /// under <c>/latchkey/{kind}/{escaped name}</c>; a node holds by its place in the queue
-/// (<see cref="ZooKeeperQueueDecision"/>) and otherwise watches exactly one thing. The fencing token is the
+/// (<see cref="QueueDecision"/>) and otherwise watches exactly one thing. The fencing token is the
 /// node's czxid, the ensemble's transaction id, which only grows.
 /// </summary>
 internal sealed class ZooKeeperLockBackend : LockBackend
@@ -40,10 +40,9 @@ internal sealed class ZooKeeperLockBackend : LockBackend
     private readonly string _display;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _connectLock = new(1, 1);
-    private readonly ConcurrentDictionary<ZooKeeperLockLease, byte> _held = new();
+    private readonly ConcurrentDictionary<ZooKeeperLockAcquisition, byte> _held = new();
     private ZooKeeperClient? _client;
     private int _disposed;
-    private long _wakeups;
 
     public ZooKeeperLockBackend(ZooKeeperClientOptions options, string display, ILogger logger)
     {
@@ -55,7 +54,6 @@ internal sealed class ZooKeeperLockBackend : LockBackend
     public override LockProviderCapabilities Capabilities => ZooKeeperCapabilities;
 
     /// <summary>How many times a watch woke a waiting acquire (the herd tests count them).</summary>
-    public override long WaiterWakeups => Interlocked.Read(ref _wakeups);
 
     /// <summary>The current session's client, if connected (for tests).</summary>
     internal ZooKeeperClient? CurrentClient => Volatile.Read(ref _client);
@@ -63,7 +61,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
     public override async ValueTask ConnectAsync(CancellationToken cancellationToken) =>
         await GetClientAsync(cancellationToken).ConfigureAwait(false);
 
-    public override async ValueTask<LockLease?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<LockAcquisition?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         for (var attempt = 0; ; attempt++)
@@ -169,7 +167,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
         _ => $"{RootPath}/election/{escapedName}",
     };
 
-    internal void Untrack(ZooKeeperLockLease lease) => _held.TryRemove(lease, out _);
+    internal void Untrack(ZooKeeperLockAcquisition lease) => _held.TryRemove(lease, out _);
 
     /// <summary>
     /// Deletes our node until it is gone. True once it is gone (or died with a session the server confirmed
@@ -207,7 +205,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
         _ => CandidateTag,
     };
 
-    private async Task<LockLease?> AcquireOnSessionAsync(ZooKeeperClient client, LockRequest request, CancellationToken cancellationToken)
+    private async Task<LockAcquisition?> AcquireOnSessionAsync(ZooKeeperClient client, LockRequest request, CancellationToken cancellationToken)
     {
         var parent = ParentPath(request.Kind, request.EscapedName);
         var guid = Guid.NewGuid().ToString("N");
@@ -231,7 +229,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                         throw new QueueNodeVanishedException(path);
                     }
 
-                    var decision = ZooKeeperQueueDecision.For(queue, me, request.Access, request.Permits);
+                    var decision = QueueDecision.For(queue, me, request.Access, request.Permits);
                     if (decision.Holds)
                     {
                         if (request.Permits > 1 && me + 1 < queue.Count)
@@ -253,13 +251,13 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                     var wake = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
                     Action<WatchedEvent> watcher = e => wake.TrySetResult(e.Type == WatchedEventType.NodeDeleted);
                     string watched;
-                    if (decision.WatchChildren)
+                    if (decision.WatchAll)
                     {
                         watched = parent;
                         var listing = await client.GetChildrenAsync(parent, watcher, CancellationToken.None).ConfigureAwait(false);
                         var fresh = ZooKeeperQueueEntry.ParseAll(listing.Children);
                         var at = fresh.FindIndex(e => e.Name == name);
-                        if (at < 0 || ZooKeeperQueueDecision.For(fresh, at, request.Access, request.Permits) != decision)
+                        if (at < 0 || QueueDecision.For(fresh, at, request.Access, request.Permits) != decision)
                         {
                             await client.RemoveWatcherAsync(parent, watcher, CancellationToken.None).ConfigureAwait(false);
                             children = listing.Children;
@@ -268,7 +266,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                     }
                     else
                     {
-                        watched = $"{parent}/{decision.WatchNode}";
+                        watched = $"{parent}/{queue[decision.WatchIndex].Name}";
                         try
                         {
                             var predecessor = await client.GetDataAsync(watched, watcher, CancellationToken.None).ConfigureAwait(false);
@@ -297,8 +295,8 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                         throw;
                     }
 
-                    Interlocked.Increment(ref _wakeups);
-                    if (watchedDeleted && request.Permits == 1 && decision.WatchNode == queue[0].Name)
+                    Instruments.WaiterWokenUp();
+                    if (watchedDeleted && request.Permits == 1 && decision.WatchIndex == 0)
                     {
                         // The node we waited for was the head of the queue and is gone. Sequence numbers only
                         // grow, so nothing can come before us now: we hold, without listing the children again
@@ -322,9 +320,9 @@ internal sealed class ZooKeeperLockBackend : LockBackend
         }
     }
 
-    private ZooKeeperLockLease Hold(ZooKeeperClient client, string path, long czxid)
+    private ZooKeeperLockAcquisition Hold(ZooKeeperClient client, string path, long czxid)
     {
-        var lease = new ZooKeeperLockLease(this, client, path, czxid);
+        var lease = new ZooKeeperLockAcquisition(this, client, path, czxid);
         _held.TryAdd(lease, 0);
         lease.WatchOwnNode();
         return lease;
@@ -486,7 +484,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
         }
 
         var queue = ZooKeeperQueueEntry.ParseAll(listing.Children);
-        var holderCount = ZooKeeperQueueDecision.HolderCount(queue, kind);
+        var holderCount = QueueDecision.HolderCount(queue, kind, queue.Count > 0 ? queue[0].Permits : 1);
 
         // Pipelined reads of the holders' data and stat: the value (elections) and the fencing token (czxid).
         var reads = queue.Take(holderCount).Select(e => client.GetDataAsync($"{parent}/{e.Name}", kind == LockKind.Election ? watcher : null, cancellationToken)).ToList();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Latchkey.Backend;
 
 namespace Latchkey.ZooKeeper;
 
@@ -7,7 +8,7 @@ namespace Latchkey.ZooKeeper;
 /// access (<c>read</c> is shared, anything else exclusive) and, for semaphores (<c>sem-p{N}</c>), the permits.
 /// Nodes made by other tools (<c>zkCli.sh create -e -s …/lock-</c>) take part as exclusive ones.
 /// </summary>
-internal readonly record struct ZooKeeperQueueEntry(string Name, long Sequence, LockAccess Access, int Permits)
+internal readonly record struct ZooKeeperQueueEntry(string Name, long Sequence, LockAccess Access, int Permits) : IQueueEntry
 {
     public const int SequenceDigits = 10;
 

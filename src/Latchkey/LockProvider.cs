@@ -22,7 +22,7 @@ public sealed class LockProvider : ILockProvider
     }
 
     /// <summary>The backend this provider drives.</summary>
-    public LockBackend Backend { get; }
+    internal LockBackend Backend { get; }
 
     /// <inheritdoc/>
     public LockProviderCapabilities Capabilities => Backend.Capabilities;
@@ -87,8 +87,22 @@ public sealed class LockProvider : ILockProvider
     }
 
     /// <inheritdoc/>
-    public ValueTask DisposeAsync() =>
-        Interlocked.Exchange(ref _disposed, 1) == 0 ? Backend.DisposeAsync() : default;
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await Backend.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            Backend.DisposeInstruments();
+        }
+    }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 

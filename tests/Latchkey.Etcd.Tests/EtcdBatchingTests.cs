@@ -12,13 +12,15 @@ public sealed class EtcdBatchingTests : EtcdTestBase
     public async Task LocksAskedForTogether_ShareTransactions_StayExclusive_AndTheirTokensIncrease()
     {
         var provider = Provider();
-        var batcher = EtcdProbe.BackendOf(provider).Batcher;
+        var instruments = EtcdProbe.BackendOf(provider).Instruments;
+        using var batchCalls = BackendCounter.Listen(instruments, "latchkey.backend.calls", BackendCounter.Batched);
+        using var batchedRequests = BackendCounter.Listen(instruments, "latchkey.backend.requests", BackendCounter.Batched);
         var outcome = await ContentionLoad.RunAsync([provider], "lock", callers: 32, locks: 4, cycles: 20, Patience, Ct);
 
         Assert.Equal(0, outcome.Overlaps);
         Assert.Equal(0, outcome.TokensNotIncreasing);
-        Assert.True(batcher.BatchCalls > 0 && batcher.BatchedRequests > batcher.BatchCalls, $"{batcher.BatchedRequests} requests in {batcher.BatchCalls} batches: none shared a transaction.");
-        TestContext.Current.TestOutputHelper?.WriteLine($"{batcher.BatchedRequests} requests in {batcher.BatchCalls} shared transactions");
+        Assert.True(batchCalls.Value > 0 && batchedRequests.Value > batchCalls.Value, $"{batchedRequests.Value} requests in {batchCalls.Value} batches: none shared a transaction.");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{batchedRequests.Value} requests in {batchCalls.Value} shared transactions");
         Assert.Empty(await Probe.ListAsync(Prefix));
     }
 
@@ -29,13 +31,14 @@ public sealed class EtcdBatchingTests : EtcdTestBase
         // (1.5 MiB by default) and fail every campaign in it.
         const int Elections = 40;
         var provider = Provider();
+        using var batchCalls = BackendCounter.Listen(EtcdProbe.BackendOf(provider).Instruments, "latchkey.backend.calls", BackendCounter.Batched);
         var value = new string('v', 60 * 1024);
         var leaderships = await Task.WhenAll(Enumerable.Range(0, Elections).Select(i => Task.Run(
             async () => await provider.CreateElection($"big-{i}").CampaignAsync(value, Patience, Ct),
             Ct)));
 
         Assert.All(leaderships, l => Assert.True(l.FencingToken > 0));
-        Assert.True(EtcdProbe.BackendOf(provider).Batcher.BatchCalls > 0, "No campaign waited to be batched: the test did not test batching.");
+        Assert.True(batchCalls.Value > 0, "No campaign waited to be batched: the test did not test batching.");
         foreach (var leadership in leaderships)
         {
             await leadership.DisposeAsync();

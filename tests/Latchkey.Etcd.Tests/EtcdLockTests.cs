@@ -1,3 +1,4 @@
+using Latchkey.Conformance;
 using System.Diagnostics;
 using Google.Protobuf;
 using Latchkey.Backend;
@@ -83,12 +84,12 @@ public sealed class EtcdLockTests : EtcdTestBase
         }
 
         var requestsBefore = backend.Client.RequestCount;
-        var wakeUpsBefore = backend.WaiterWakeups;
+        using var wakeUps = BackendCounter.WaiterWakeups(provider);
         await held.ReleaseAsync();
         var served = await Task.WhenAll(tokens).WaitAsync(Patience, Ct);
 
         Assert.Equal(count, backend.Client.RequestCount - requestsBefore);
-        Assert.Equal(count, backend.WaiterWakeups - wakeUpsBefore);
+        Assert.Equal(count, wakeUps.Value);
         Assert.Equal(served.Order(), served); // in the order they queued
         Assert.Empty(await Probe.ListAsync(Prefix));
     }
@@ -287,13 +288,13 @@ public sealed class EtcdLockTests : EtcdTestBase
         var key = backend.Keys.NewKey(request, session);
 
         // The first attempt went through, but its reply was lost; then someone queued behind it.
-        var first = new EtcdLockLease(backend, request, session, key, ByteString.Empty);
+        var first = new EtcdLockAcquisition(backend, request, session, key, ByteString.Empty);
         Assert.NotNull(await EtcdQueue.EnterAsync(backend, first, Ct));
         var later = Provider().CreateLock("retry").AcquireAsync(Patience, Ct).AsTask();
         await WaitForWaitersAsync(provider, LockKind.Lock, "retry", behindAHolder ? 2 : 1);
 
         // The retry sends the same key: it keeps its create revision, and sees only what was there before it.
-        var retry = new EtcdLockLease(backend, request, session, key, ByteString.Empty);
+        var retry = new EtcdLockAcquisition(backend, request, session, key, ByteString.Empty);
         var view = await EtcdQueue.EnterAsync(backend, retry, Ct);
         Assert.Equal(first.CreateRevision, retry.CreateRevision);
         Assert.Equal(behindAHolder ? [held!.FencingToken] : [], view!.Value.Blockers.Select(kv => kv.CreateRevision));
@@ -416,17 +417,17 @@ public sealed class EtcdLockTests : EtcdTestBase
 
         await WaitForWaitersAsync(holder, LockKind.Lock, "herd", count);
         var queued = (await holder.GetStatusAsync(LockKind.Lock, "herd", Ct)).Waiters.Select(w => w.Sequence!.Value).ToList();
-        var before = backend.WaiterWakeups;
-        var lookAheadsBefore = backend.WaiterLookAheads;
+        using var wakeupCounter = BackendCounter.WaiterWakeups(waiters);
+        using var lookAheadCounter = BackendCounter.WaiterLookAheads(waiters);
         await held.ReleaseAsync();
         await Task.WhenAll(tasks).WaitAsync(Patience * 2, Ct);
 
-        var wakeups = backend.WaiterWakeups - before;
+        var wakeups = wakeupCounter.Value;
         Assert.True(wakeups == count, $"{count} releases woke waiters {wakeups} times to take their turn; herd-free means once each.");
 
         // Besides, the waiter behind the next in line reads the queue once when the key ahead of its predecessor
         // goes: at most one look-ahead per release, however long the queue.
-        var lookAheads = backend.WaiterLookAheads - lookAheadsBefore;
+        var lookAheads = lookAheadCounter.Value;
         Assert.InRange(lookAheads, 1, count);
         Assert.True(queued.SequenceEqual(order), "Waiters were not served in the order they queued.");
         Assert.Empty(await Probe.ListAsync(Prefix));

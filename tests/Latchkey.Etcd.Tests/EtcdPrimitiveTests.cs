@@ -1,3 +1,4 @@
+using Latchkey.Conformance;
 namespace Latchkey.Etcd.Tests;
 
 /// <summary>The semaphore, reader-writer lock and election on the etcd queue: the cases the queue's watch rules must get right.</summary>
@@ -55,7 +56,7 @@ public sealed class EtcdPrimitiveTests : EtcdTestBase
             },
             Ct)).ToList();
         await WaitForWaitersAsync(holder, LockKind.Semaphore, "sem-herd", waiterCount);
-        var before = backend.WaiterWakeups;
+        using var wakeupCounter = BackendCounter.WaiterWakeups(waiters);
         foreach (var handle in held)
         {
             await handle.ReleaseAsync();
@@ -66,7 +67,7 @@ public sealed class EtcdPrimitiveTests : EtcdTestBase
 
         // Each waiter is woken when it becomes the first waiter (its predecessor got a permit) and when a
         // permit frees up for it: at most two wake-ups each, never one per waiter per release.
-        var wakeups = backend.WaiterWakeups - before;
+        var wakeups = wakeupCounter.Value;
         TestContext.Current.TestOutputHelper?.WriteLine($"{waiterCount} semaphore waiters, {wakeups} wake-ups");
         Assert.True(wakeups <= 2 * waiterCount, $"{waiterCount} waiters were woken {wakeups} times");
         Assert.Empty(await Probe.ListAsync(Prefix));

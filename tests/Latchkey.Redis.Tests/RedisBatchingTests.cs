@@ -31,13 +31,14 @@ public sealed class RedisBatchingTests : IAsyncLifetime
     public async Task LocksAskedForTogether_ShareScriptCalls_StayExclusive_AndTheirTokensIncrease()
     {
         var provider = Connect(RedisTestServer.Single(_prefix));
-        var batcher = provider.RedisBackend().Batcher!;
+        using var calls = BackendCounter.Listen(provider, "latchkey.backend.calls");
+        using var requests = BackendCounter.Listen(provider, "latchkey.backend.requests");
         var outcome = await ContentionLoad.RunAsync([provider], "lock", callers: 32, locks: 4, cycles: 25, RedisTestExtensions.Patience, Cancel);
 
         Assert.Equal(0, outcome.Overlaps);
         Assert.Equal(0, outcome.TokensNotIncreasing);
-        Assert.True(batcher.Requests > batcher.Calls, $"{batcher.Requests} ops went in {batcher.Calls} calls: none shared a call.");
-        TestContext.Current.TestOutputHelper?.WriteLine($"{batcher.Requests} ops in {batcher.Calls} script calls");
+        Assert.True(requests.Value > calls.Value, $"{requests.Value} ops went in {calls.Value} calls: none shared a call.");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{requests.Value} ops in {calls.Value} script calls");
 
         // Every owner record was released: only the fence counters remain.
         Assert.All(_admin.KeysUnder(_prefix), k => Assert.EndsWith(":fence", k, StringComparison.Ordinal));
@@ -49,8 +50,7 @@ public sealed class RedisBatchingTests : IAsyncLifetime
         await using var proxy = new LoopbackProxy(LoopbackProxy.ParseHostPort(new Uri(RedisTestServer.Single(_prefix)).Authority));
         var provider = Connect($"redis://{proxy.Address}?prefix={_prefix}&timeout=1s");
         await (await provider.CreateLock("warm").AcquireAsync(RedisTestExtensions.Patience, Cancel)).ReleaseAsync();
-        var batcher = provider.RedisBackend().Batcher!;
-        var callsBefore = batcher.Calls;
+        using var calls = BackendCounter.Listen(provider, "latchkey.backend.calls");
 
         proxy.Blackhole();
         const int Asked = 16;
@@ -63,7 +63,7 @@ public sealed class RedisBatchingTests : IAsyncLifetime
         }
 
         // The first few went out alone (up to LockBatcher.MaxInFlight); the others waited and went together.
-        Assert.True(batcher.Calls - callsBefore < Asked, $"{batcher.Calls - callsBefore} calls for {Asked} ops.");
+        Assert.True(calls.Value < Asked, $"{calls.Value} calls for {Asked} ops.");
 
         // Healed, the multiplexer reconnects by itself (commands fail fast until it has): the provider serves again.
         proxy.Heal();

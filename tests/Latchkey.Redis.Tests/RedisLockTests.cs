@@ -1,3 +1,4 @@
+using Latchkey.Conformance;
 using System.Diagnostics;
 using Xunit;
 
@@ -92,6 +93,7 @@ public sealed class RedisLockTests : IAsyncLifetime
         var options = new LockOptions { Ttl = TimeSpan.FromSeconds(30) };
         var holder = await Connect().CreateLock("prompt", options).AcquireAsync(cancellationToken: Cancel);
         var waiterProvider = Connect();
+        using var wakeups = BackendCounter.WaiterWakeups(waiterProvider);
         var waiting = waiterProvider.CreateLock("prompt", options).AcquireAsync(RedisTestExtensions.Patience, Cancel).AsTask();
         // Two attempts: the first, then the one after subscribing; after it the waiter sleeps.
         await RedisTestExtensions.WaitUntilAsync(() => waiterProvider.RedisBackend().Attempts >= 2, "the waiter to go to sleep");
@@ -101,7 +103,7 @@ public sealed class RedisLockTests : IAsyncLifetime
 
         // Without the message the waiter would sleep until its fallback timer, ~30 s away.
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"Hand-off took {clock.Elapsed}.");
-        Assert.Equal(1, waiterProvider.RedisBackend().WaiterWakeups);
+        Assert.Equal(1, wakeups.Value);
     }
 
     [Fact]
@@ -111,6 +113,7 @@ public sealed class RedisLockTests : IAsyncLifetime
         var options = new LockOptions { Ttl = TimeSpan.FromSeconds(30), Fair = true };
         var holder = await Connect().CreateLock("fifo", options).AcquireAsync(cancellationToken: Cancel);
         var providers = new[] { Connect(), Connect(), Connect(), Connect() };
+        var wakeups = providers.Select(BackendCounter.WaiterWakeups).ToList();
         var order = new List<int>();
         var tasks = new List<Task>();
         for (var i = 0; i < waiters; i++)
@@ -136,7 +139,8 @@ public sealed class RedisLockTests : IAsyncLifetime
         await Task.WhenAll(tasks).WaitAsync(RedisTestExtensions.Patience * 3, Cancel);
 
         Assert.Equal(Enumerable.Range(0, waiters), order);
-        Assert.Equal(waiters, providers.Sum(p => p.RedisBackend().WaiterWakeups));
+        Assert.Equal(waiters, wakeups.Sum(w => w.Value));
+        wakeups.ForEach(w => w.Dispose());
         AssertOnlyFenceLeft("{lock:fifo}");
     }
 

@@ -1,3 +1,4 @@
+using Latchkey.Conformance;
 using Latchkey.Backend;
 
 namespace Latchkey.Tests;
@@ -8,7 +9,12 @@ public sealed class RequestBatcherTests
     [Fact]
     public async Task RequestsGoAloneWhileSlotsAreFree_ThenWaitAndShareTheNextCall()
     {
-        var batcher = new HandBatcher(maxInFlight: 2);
+        using var instruments = new BackendInstruments("test");
+        using var calls = BackendCounter.Listen(instruments, "latchkey.backend.calls");
+        using var requests = BackendCounter.Listen(instruments, "latchkey.backend.requests");
+        using var batchCalls = BackendCounter.Listen(instruments, "latchkey.backend.calls", BackendCounter.Batched);
+        using var batchedRequests = BackendCounter.Listen(instruments, "latchkey.backend.requests", BackendCounter.Batched);
+        var batcher = new HandBatcher(maxInFlight: 2, instruments);
         Assert.True(batcher.Submit(new Job(1)).Alone);
         Assert.True(batcher.Submit(new Job(2)).Alone);
         var waiting = Enumerable.Range(3, 5).Select(i => batcher.Submit(new Job(i))).ToList();
@@ -24,10 +30,10 @@ public sealed class RequestBatcherTests
             Assert.Equal(job.Id * 10, await job.Result.Task);
         }
 
-        Assert.Equal(3, batcher.Calls);
-        Assert.Equal(7, batcher.Requests);
-        Assert.Equal(1, batcher.BatchCalls);
-        Assert.Equal(5, batcher.BatchedRequests);
+        Assert.Equal(3, calls.Value);
+        Assert.Equal(7, requests.Value);
+        Assert.Equal(1, batchCalls.Value);
+        Assert.Equal(5, batchedRequests.Value);
 
         batcher.EndAlone(); // nothing waits: both slots are free again
         Assert.True(batcher.Submit(new Job(8)).Alone);
@@ -57,7 +63,8 @@ public sealed class RequestBatcherTests
         public TaskCompletionSource<int> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private sealed class HandBatcher(int maxInFlight) : RequestBatcher<Job>(maxInFlight)
+    private sealed class HandBatcher(int maxInFlight, BackendInstruments? instruments = null)
+        : RequestBatcher<Job>(maxInFlight, instruments ?? new BackendInstruments("test"))
     {
         private readonly List<TaskCompletionSource> _calls = [];
 

@@ -93,10 +93,10 @@ public sealed class ZooKeeperLockTests
             await WaitUntilAsync(async () => (await ChildrenAsync(raw, LockKind.Lock, name)).Count == index + 2, $"waiter {index} to queue");
         }
 
-        var before = Backend(waiters).WaiterWakeups;
+        using var wakeups = BackendCounter.WaiterWakeups(waiters);
         await held.ReleaseAsync();
         await Task.WhenAll(tasks).WaitAsync(Patience, Ct);
-        Assert.Equal(count, Backend(waiters).WaiterWakeups - before);
+        Assert.Equal(count, wakeups.Value);
         Assert.Equal(Enumerable.Range(0, count), order);
         Assert.Empty(await ChildrenAsync(raw, LockKind.Lock, name));
     }

@@ -40,7 +40,7 @@ internal sealed class EtcdPutDeleteBackend : LockBackend
     public override async ValueTask ConnectAsync(CancellationToken cancellationToken) =>
         await _session.GetLeaseAsync(cancellationToken).ConfigureAwait(false);
 
-    public override async ValueTask<LockLease?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<LockAcquisition?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
         PeerAddress.RequireExclusiveLock(request, PeerSchemes.EtcdPutDelete);
         var lease = await _session.GetLeaseAsync(cancellationToken).ConfigureAwait(false);
@@ -54,7 +54,7 @@ internal sealed class EtcdPutDeleteBackend : LockBackend
         if (_shape == "put")
         {
             var response = await _session.CallAsync(() => _session.Kv.PutAsync(put, cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
-            return new EtcdPutDeleteLease(_session, key, response.Header.Revision, compareOnDelete: false, free.Enqueue);
+            return new EtcdPutDeleteAcquisition(_session, key, response.Header.Revision, compareOnDelete: false, free.Enqueue);
         }
 
         // Unique keys: the name's range holds only this acquisition's key, so the transaction always succeeds.
@@ -79,7 +79,7 @@ internal sealed class EtcdPutDeleteBackend : LockBackend
             var seen = watch.ExpectPutAsync(key);
             var response = await _session.CallAsync(() => _session.Kv.PutAsync(put, cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
             await seen.WaitAsync(cancellationToken).ConfigureAwait(false);
-            return new EtcdPutDeleteLease(_session, key, response.Header.Revision, compareOnDelete: false, free.Enqueue);
+            return new EtcdPutDeleteAcquisition(_session, key, response.Header.Revision, compareOnDelete: false, free.Enqueue);
         }
 
         if (_shape == "put-range")
@@ -89,7 +89,7 @@ internal sealed class EtcdPutDeleteBackend : LockBackend
             var response = await _session.CallAsync(() => _session.Kv.PutAsync(put, cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
             newest.Serializable = true;
             await _session.CallAsync(() => _session.Kv.RangeAsync(newest, cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
-            return new EtcdPutDeleteLease(_session, key, response.Header.Revision, compareOnDelete: false, free.Enqueue);
+            return new EtcdPutDeleteAcquisition(_session, key, response.Header.Revision, compareOnDelete: false, free.Enqueue);
         }
 
         var txn = _shape switch
@@ -107,7 +107,7 @@ internal sealed class EtcdPutDeleteBackend : LockBackend
             },
         };
         var reply = await _session.CallAsync(() => _session.Kv.TxnAsync(txn, cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
-        return new EtcdPutDeleteLease(_session, key, reply.Header.Revision, compareOnDelete: _shape == "txn-read", free.Enqueue);
+        return new EtcdPutDeleteAcquisition(_session, key, reply.Header.Revision, compareOnDelete: _shape == "txn-read", free.Enqueue);
     }
 
     public override ValueTask<LockStatus> GetStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken) =>

@@ -35,7 +35,7 @@ internal sealed class EtcdV3LockBackend : LockBackend
     public override async ValueTask ConnectAsync(CancellationToken cancellationToken) =>
         await _session.GetLeaseAsync(cancellationToken).ConfigureAwait(false);
 
-    public override async ValueTask<LockLease?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<LockAcquisition?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
         PeerAddress.RequireExclusiveLock(request, PeerSchemes.EtcdV3Lock);
         if (!request.Wait)
@@ -53,7 +53,7 @@ internal sealed class EtcdV3LockBackend : LockBackend
 
             // Cancelling the call makes the server give up its wait and delete the key it queued.
             var response = await _session.CallAsync(() => _locks.LockAsync(new V3Lock.LockRequest { Name = name, Lease = lease }, cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
-            return new EtcdV3LockLease(_session, _locks, response.Key, response.Header.Revision, gate);
+            return new EtcdV3LockAcquisition(_session, _locks, response.Key, response.Header.Revision, gate);
         }
         catch
         {

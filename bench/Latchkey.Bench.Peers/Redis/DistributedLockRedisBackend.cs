@@ -24,7 +24,7 @@ internal sealed class DistributedLockRedisBackend : LockBackend
     public override async ValueTask ConnectAsync(CancellationToken cancellationToken) =>
         await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
 
-    public override async ValueTask<LockLease?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<LockAcquisition?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
         PeerAddress.RequireExclusiveLock(request, PeerSchemes.DistributedLockRedis);
         var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
@@ -33,7 +33,7 @@ internal sealed class DistributedLockRedisBackend : LockBackend
         var handle = request.Wait
             ? await distributedLock.AcquireAsync(timeout: null, cancellationToken).ConfigureAwait(false)
             : await distributedLock.TryAcquireAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
-        return handle is null ? null : new DistributedLockRedisLease(handle);
+        return handle is null ? null : new DistributedLockRedisAcquisition(handle);
     }
 
     public override ValueTask<LockStatus> GetStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken) =>

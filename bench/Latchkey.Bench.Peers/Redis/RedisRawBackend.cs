@@ -25,14 +25,14 @@ internal sealed class RedisRawBackend : LockBackend
     public override async ValueTask ConnectAsync(CancellationToken cancellationToken) =>
         await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
 
-    public override async ValueTask<LockLease?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<LockAcquisition?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
         PeerAddress.RequireExclusiveLock(request, PeerSchemes.RedisRaw);
         var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
         var token = Interlocked.Increment(ref _acquisitions);
         RedisKey key = $"{KeyPrefix}{request.EscapedName}/{_instance}/{token}";
         await database.StringSetAsync(key, _instance, request.Options.Ttl).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new RedisRawLease(database, key, token);
+        return new RedisRawAcquisition(database, key, token);
     }
 
     public override ValueTask<LockStatus> GetStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken) =>

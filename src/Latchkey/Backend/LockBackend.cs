@@ -12,6 +12,8 @@ namespace Latchkey.Backend;
 /// </remarks>
 public abstract class LockBackend : IAsyncDisposable
 {
+    private BackendInstruments? _instruments;
+
     /// <summary>What this backend promises.</summary>
     public abstract LockProviderCapabilities Capabilities { get; }
 
@@ -24,7 +26,7 @@ public abstract class LockBackend : IAsyncDisposable
     /// <see cref="LockRequest.Wait"/> is false and the lock is taken. On cancellation throws
     /// <see cref="OperationCanceledException"/> after withdrawing from the queue.
     /// </summary>
-    public abstract ValueTask<LockLease?> AcquireAsync(LockRequest request, CancellationToken cancellationToken);
+    public abstract ValueTask<LockAcquisition?> AcquireAsync(LockRequest request, CancellationToken cancellationToken);
 
     /// <summary>Reads the holders and waiters of a primitive. <paramref name="escapedName"/> is <see cref="LockName.Escape"/> of <paramref name="name"/>.</summary>
     public abstract ValueTask<LockStatus> GetStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken);
@@ -36,13 +38,16 @@ public abstract class LockBackend : IAsyncDisposable
     public abstract IAsyncEnumerable<LockStatus> WatchStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken);
 
     /// <summary>
-    /// How many times a waiting acquire of this backend instance was woken because its turn may have come
-    /// (by a watch event, a message or a fallback timer, or a read that found the change first); -1 when
-    /// not counted. The conformance suite uses it to check <see cref="LockProviderCapabilities.HerdFree"/>:
-    /// one wake-up per release. A backend whose waiters also prepare ahead of their turn (etcd's look-ahead
-    /// read when the key two places ahead goes) counts that apart.
+    /// This instance's instruments on the <c>Latchkey</c> meter. A herd-free backend counts each time a
+    /// waiting acquire is woken because its turn may have come (by a watch event, a message, a fallback
+    /// timer, or a read that found the change first); the conformance suite checks one wake-up per release.
+    /// A backend whose waiters also prepare ahead of their turn counts that apart, as a look-ahead.
     /// </summary>
-    public virtual long WaiterWakeups => -1;
+    internal BackendInstruments Instruments =>
+        _instruments ?? LazyInitializer.EnsureInitialized(ref _instruments, () => new BackendInstruments(Capabilities.Backend));
+
+    /// <summary>Ends this instance's instruments; the provider calls it after <see cref="DisposeAsync"/>.</summary>
+    internal void DisposeInstruments() => _instruments?.Dispose();
 
     /// <summary>Rejects options this backend cannot honour (say, a TTL below the server's minimum).</summary>
     /// <exception cref="ArgumentException">The options cannot be honoured.</exception>

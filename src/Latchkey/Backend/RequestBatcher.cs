@@ -9,37 +9,25 @@ namespace Latchkey.Backend;
 /// a call.
 /// </summary>
 /// <typeparam name="TRequest">One caller's request; it carries the completion its caller awaits.</typeparam>
-public abstract class RequestBatcher<TRequest>
+internal abstract class RequestBatcher<TRequest>
     where TRequest : class
 {
     private readonly Lock _gate = new();
     private readonly List<TRequest> _waiting = [];
     private readonly int _maxInFlight;
+    private readonly BackendInstruments _instruments;
     private int _inFlight;
-    private long _calls;
-    private long _requests;
-    private long _batchCalls;
-    private long _batchedRequests;
 
     /// <summary>Creates a batcher that lets <paramref name="maxInFlight"/> calls be unanswered before requests wait.</summary>
     /// <param name="maxInFlight">Calls that may be unanswered at once before requests wait to be batched; at least 1.</param>
-    protected RequestBatcher(int maxInFlight)
+    /// <param name="instruments">Where each call is counted (<c>latchkey.backend.calls</c>, <c>latchkey.backend.requests</c>).</param>
+    protected RequestBatcher(int maxInFlight, BackendInstruments instruments)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxInFlight, 1);
+        ArgumentNullException.ThrowIfNull(instruments);
         _maxInFlight = maxInFlight;
+        _instruments = instruments;
     }
-
-    /// <summary>Calls made so far, alone or batched (for tests and measurements).</summary>
-    public long Calls => Interlocked.Read(ref _calls);
-
-    /// <summary>Requests those calls carried.</summary>
-    public long Requests => Interlocked.Read(ref _requests);
-
-    /// <summary>Calls made for requests that waited to be batched (one request or more each).</summary>
-    public long BatchCalls => Interlocked.Read(ref _batchCalls);
-
-    /// <summary>Requests those batch calls carried.</summary>
-    public long BatchedRequests => Interlocked.Read(ref _batchedRequests);
 
     /// <summary>Whether requests may wait to share a call at all (false: every request goes alone).</summary>
     protected virtual bool Batching => true;
@@ -62,8 +50,7 @@ public abstract class RequestBatcher<TRequest>
             _inFlight++;
         }
 
-        Interlocked.Increment(ref _calls);
-        Interlocked.Increment(ref _requests);
+        _instruments.CallSent(1, batched: false);
         return true;
     }
 
@@ -104,10 +91,7 @@ public abstract class RequestBatcher<TRequest>
     {
         do
         {
-            Interlocked.Increment(ref _calls);
-            Interlocked.Increment(ref _batchCalls);
-            Interlocked.Add(ref _requests, batch.Count);
-            Interlocked.Add(ref _batchedRequests, batch.Count);
+            _instruments.CallSent(batch.Count, batched: true);
             try
             {
                 await SendBatchAsync(batch).ConfigureAwait(false);

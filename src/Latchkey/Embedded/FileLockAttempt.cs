@@ -16,7 +16,7 @@ internal sealed class FileLockAttempt(FileLockState state, LockRequest request) 
     private bool _holdsGate;
 
     /// <summary>One try; the lease, or <see langword="null"/> when the lock is taken. Never blocks on another holder.</summary>
-    public FileLockLease? TryOnce() => request.Kind switch
+    public FileLockAcquisition? TryOnce() => request.Kind switch
     {
         LockKind.Semaphore => TrySemaphore(),
         LockKind.ReaderWriter when request.Access == LockAccess.Shared => TryRead(),
@@ -41,7 +41,7 @@ internal sealed class FileLockAttempt(FileLockState state, LockRequest request) 
     }
 
     // Lock and election: the fence lives in the lock file itself, which we hold exclusively.
-    private FileLockLease? TryExclusive()
+    private FileLockAcquisition? TryExclusive()
     {
         _main ??= state.Open(FileLockPaths.LockSuffix);
         if (!FileNative.TryLock(_main, FileNative.LockExclusive))
@@ -52,7 +52,7 @@ internal sealed class FileLockAttempt(FileLockState state, LockRequest request) 
         return Grant(ref _main, FileLockPaths.LockSuffix, fence: null);
     }
 
-    private FileLockLease? TrySemaphore()
+    private FileLockAcquisition? TrySemaphore()
     {
         _slots ??= new SafeFileHandle?[request.Permits];
         for (var i = 0; i < _slots.Length; i++)
@@ -69,7 +69,7 @@ internal sealed class FileLockAttempt(FileLockState state, LockRequest request) 
 
     // Writer preference across processes: a writer takes the gate exclusively and keeps it while it waits
     // for the readers to drain, so no new reader passes the gate; it lets go of the gate once it writes.
-    private FileLockLease? TryWrite()
+    private FileLockAcquisition? TryWrite()
     {
         _gate ??= state.Open(FileLockPaths.GateSuffix);
         _main ??= state.Open(FileLockPaths.ReaderWriterSuffix);
@@ -94,7 +94,7 @@ internal sealed class FileLockAttempt(FileLockState state, LockRequest request) 
     }
 
     // A reader passes the gate (shared) only while no writer holds or waits at it.
-    private FileLockLease? TryRead()
+    private FileLockAcquisition? TryRead()
     {
         _gate ??= state.Open(FileLockPaths.GateSuffix);
         _main ??= state.Open(FileLockPaths.ReaderWriterSuffix);
@@ -115,7 +115,7 @@ internal sealed class FileLockAttempt(FileLockState state, LockRequest request) 
         }
     }
 
-    private FileLockLease Grant(ref SafeFileHandle? held, string suffix, string? fence)
+    private FileLockAcquisition Grant(ref SafeFileHandle? held, string suffix, string? fence)
     {
         var handle = held!;
         try
@@ -134,7 +134,7 @@ internal sealed class FileLockAttempt(FileLockState state, LockRequest request) 
             }
 
             held = null; // The lease owns it now.
-            return new FileLockLease(state, handle, suffix, request.Access, token, since, request.Value, record);
+            return new FileLockAcquisition(state, handle, suffix, request.Access, token, since, request.Value, record);
         }
         catch
         {

@@ -26,7 +26,7 @@ internal sealed class FileLockBackend(string root, LockProviderOptions options) 
     };
 
     private readonly ConcurrentDictionary<(LockKind Kind, string BaseName), FileLockState> _states = new();
-    private readonly ConcurrentDictionary<FileLockLease, byte> _held = new();
+    private readonly ConcurrentDictionary<FileLockAcquisition, byte> _held = new();
     private readonly CancellationTokenSource _disposed = new();
     private readonly Lock _startLock = new();
     private readonly List<FileLockWatcher.Subscription> _subscriptions = [];
@@ -51,7 +51,7 @@ internal sealed class FileLockBackend(string root, LockProviderOptions options) 
     }
 
     /// <exception cref="LockBackendUnavailableException">The directory cannot be created or written.</exception>
-    public override ValueTask<LockLease?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
+    public override ValueTask<LockAcquisition?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
         cancellationToken.ThrowIfCancellationRequested();
@@ -116,7 +116,7 @@ internal sealed class FileLockBackend(string root, LockProviderOptions options) 
         }
     }
 
-    internal void Track(FileLockLease lease)
+    internal void Track(FileLockAcquisition lease)
     {
         _held.TryAdd(lease, 0);
         if (_disposed.IsCancellationRequested)
@@ -127,7 +127,7 @@ internal sealed class FileLockBackend(string root, LockProviderOptions options) 
         }
     }
 
-    internal void Untrack(FileLockLease lease) => _held.TryRemove(lease, out _);
+    internal void Untrack(FileLockAcquisition lease) => _held.TryRemove(lease, out _);
 
     private FileLockState GetState(LockKind kind, string name, string escapedName)
     {

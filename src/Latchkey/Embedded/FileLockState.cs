@@ -15,7 +15,7 @@ internal sealed class FileLockState(FileLockBackend backend, LockKind kind, stri
 
     private readonly string _prefix = Path.Combine(folder, baseName) + ".";
     private readonly LinkedList<Waiter> _queue = new();
-    private readonly List<FileLockLease> _held = [];
+    private readonly List<FileLockAcquisition> _held = [];
     private TaskCompletionSource? _released;
     private TaskCompletionSource? _changed;
     private int _waiting;
@@ -26,12 +26,12 @@ internal sealed class FileLockState(FileLockBackend backend, LockKind kind, stri
 
     public SafeFileHandle Open(string suffix) => backend.OpenFile(_prefix + suffix);
 
-    public ValueTask<LockLease?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
+    public ValueTask<LockAcquisition?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
         var queued = Volatile.Read(ref _waiting) != 0;
         if (queued && !request.Wait)
         {
-            return new ValueTask<LockLease?>((LockLease?)null); // Our queued waiters come first.
+            return new ValueTask<LockAcquisition?>((LockAcquisition?)null); // Our queued waiters come first.
         }
 
         var attempt = new FileLockAttempt(this, request);
@@ -41,13 +41,13 @@ internal sealed class FileLockState(FileLockBackend backend, LockKind kind, stri
             if (!queued && attempt.TryOnce() is { } lease)
             {
                 attempt.Dispose();
-                return new ValueTask<LockLease?>(Track(lease));
+                return new ValueTask<LockAcquisition?>(Track(lease));
             }
 
             if (!request.Wait)
             {
                 attempt.Dispose();
-                return new ValueTask<LockLease?>((LockLease?)null);
+                return new ValueTask<LockAcquisition?>((LockAcquisition?)null);
             }
         }
         catch
@@ -142,7 +142,7 @@ internal sealed class FileLockState(FileLockBackend backend, LockKind kind, stri
         Signal(ref _changed);
     }
 
-    public void Untrack(FileLockLease lease)
+    public void Untrack(FileLockAcquisition lease)
     {
         lock (_queue)
         {
@@ -152,7 +152,7 @@ internal sealed class FileLockState(FileLockBackend backend, LockKind kind, stri
         backend.Untrack(lease);
     }
 
-    private async ValueTask<LockLease?> WaitAsync(LockRequest request, FileLockAttempt attempt, CancellationToken cancellationToken)
+    private async ValueTask<LockAcquisition?> WaitAsync(LockRequest request, FileLockAttempt attempt, CancellationToken cancellationToken)
     {
         var waiter = new Waiter(request.Access, request.Value);
         LinkedListNode<Waiter> node;
@@ -288,7 +288,7 @@ internal sealed class FileLockState(FileLockBackend backend, LockKind kind, stri
         return waiters.OrderBy(w => w.Participant.Since).ThenBy(w => w.File, StringComparer.Ordinal).Select(w => w.Participant).ToList();
     }
 
-    private FileLockLease? Track(FileLockLease? lease)
+    private FileLockAcquisition? Track(FileLockAcquisition? lease)
     {
         if (lease is null)
         {

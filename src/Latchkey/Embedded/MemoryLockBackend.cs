@@ -21,16 +21,12 @@ internal sealed class MemoryLockBackend(MemoryLockSpace space) : LockBackend
         Leases = false,
     };
 
-    private readonly ConcurrentDictionary<MemoryLockLease, byte> _held = new();
+    private readonly ConcurrentDictionary<MemoryLockAcquisition, byte> _held = new();
     private readonly CancellationTokenSource _disposed = new();
-
-    private long _wakeups;
 
     public override LockProviderCapabilities Capabilities => MemoryCapabilities;
 
-    public override long WaiterWakeups => Volatile.Read(ref _wakeups);
-
-    public override ValueTask<LockLease?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
+    public override ValueTask<LockAcquisition?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
         var state = space.Get(request.Kind, request.Name);
@@ -69,9 +65,7 @@ internal sealed class MemoryLockBackend(MemoryLockSpace space) : LockBackend
 
     internal CancellationToken DisposedToken => _disposed.Token;
 
-    internal void Track(MemoryLockLease lease) => _held.TryAdd(lease, 0);
+    internal void Track(MemoryLockAcquisition lease) => _held.TryAdd(lease, 0);
 
-    internal void CountWakeup() => Interlocked.Increment(ref _wakeups);
-
-    internal void Untrack(MemoryLockLease lease) => _held.TryRemove(lease, out _);
+    internal void Untrack(MemoryLockAcquisition lease) => _held.TryRemove(lease, out _);
 }

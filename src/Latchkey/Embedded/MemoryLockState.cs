@@ -9,26 +9,26 @@ namespace Latchkey.Embedded;
 /// </summary>
 internal sealed class MemoryLockState(LockKind kind, string name)
 {
-    private readonly List<MemoryLockLease> _holders = [];
+    private readonly List<MemoryLockAcquisition> _holders = [];
     private readonly LinkedList<Waiter> _queue = new();
     private long _lastToken;
     private int _exclusive;
     private int _shared;
     private TaskCompletionSource? _change;
 
-    public ValueTask<LockLease?> AcquireAsync(MemoryLockBackend owner, LockRequest request, CancellationToken cancellationToken)
+    public ValueTask<LockAcquisition?> AcquireAsync(MemoryLockBackend owner, LockRequest request, CancellationToken cancellationToken)
     {
         Waiter waiter;
         lock (this)
         {
             if (_queue.Count == 0 && CanGrant(request.Access, request.Permits))
             {
-                return new ValueTask<LockLease?>(Grant(owner, request.Access, request.Value));
+                return new ValueTask<LockAcquisition?>(Grant(owner, request.Access, request.Value));
             }
 
             if (!request.Wait)
             {
-                return new ValueTask<LockLease?>((LockLease?)null);
+                return new ValueTask<LockAcquisition?>((LockAcquisition?)null);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -47,10 +47,10 @@ internal sealed class MemoryLockState(LockKind kind, string name)
             waiter.DisposedRegistration = waiter.Owner.DisposedToken.UnsafeRegister(static (s, ct) => ((Waiter)s!).State.Cancel((Waiter)s!, ct), waiter);
         }
 
-        return new ValueTask<LockLease?>(waiter.Completion.Task);
+        return new ValueTask<LockAcquisition?>(waiter.Completion.Task);
     }
 
-    public void Release(MemoryLockLease lease)
+    public void Release(MemoryLockAcquisition lease)
     {
         lock (this)
         {
@@ -73,7 +73,7 @@ internal sealed class MemoryLockState(LockKind kind, string name)
         }
     }
 
-    public void Proclaim(MemoryLockLease lease, string value)
+    public void Proclaim(MemoryLockAcquisition lease, string value)
     {
         lock (this)
         {
@@ -137,9 +137,9 @@ internal sealed class MemoryLockState(LockKind kind, string name)
     private bool CanGrant(LockAccess access, int permits) =>
         access == LockAccess.Shared ? _exclusive == 0 : _shared == 0 && _exclusive < permits;
 
-    private MemoryLockLease Grant(MemoryLockBackend owner, LockAccess access, string? value)
+    private MemoryLockAcquisition Grant(MemoryLockBackend owner, LockAccess access, string? value)
     {
-        var lease = new MemoryLockLease(this, owner, access, ++_lastToken, value);
+        var lease = new MemoryLockAcquisition(this, owner, access, ++_lastToken, value);
         _holders.Add(lease);
         if (access == LockAccess.Shared)
         {
@@ -171,7 +171,7 @@ internal sealed class MemoryLockState(LockKind kind, string name)
             // waiting for the lock we hold. Seen as a hung bench in CI.
             _ = waiter.Registration.Unregister();
             _ = waiter.DisposedRegistration.Unregister();
-            waiter.Owner.CountWakeup();
+            waiter.Owner.Instruments.WaiterWokenUp();
             waiter.Completion.TrySetResult(Grant(waiter.Owner, waiter.Access, waiter.Value));
         }
     }
@@ -194,7 +194,7 @@ internal sealed class MemoryLockState(LockKind kind, string name)
         public string? Value { get; } = value;
 
         // Continuations run on the thread pool so a releaser never runs a waiter's code under its lock.
-        public TaskCompletionSource<LockLease?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<LockAcquisition?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public LinkedListNode<Waiter>? Node { get; set; }
 

@@ -32,7 +32,7 @@ internal static class Acquisition
             }
         }
 
-        LockLease? lease;
+        LockAcquisition? lease;
         if (timeout == TimeSpan.Zero)
         {
             lease = await provider.Backend.AcquireAsync(request with { Wait = false }, cancellationToken).ConfigureAwait(false);
@@ -74,7 +74,7 @@ internal static class Acquisition
         _ => $"leadership of election '{request.Name}'",
     };
 
-    private static LockHandle CreateHandle(LockRequest request, LockLease lease, ReentrantEntry? entry, ReentrancyTable? table) =>
+    private static LockHandle CreateHandle(LockRequest request, LockAcquisition lease, ReentrantEntry? entry, ReentrancyTable? table) =>
         request.Kind == LockKind.Election
             ? new Leadership(request.Name, request.Value ?? string.Empty, lease, entry, table)
             : new LockHandle(request.Name, lease, entry, table);

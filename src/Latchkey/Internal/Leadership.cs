@@ -2,7 +2,7 @@ using Latchkey.Backend;
 
 namespace Latchkey.Internal;
 
-internal sealed class Leadership(string name, string value, LockLease lease, ReentrantEntry? entry, ReentrancyTable? table)
+internal sealed class Leadership(string name, string value, LockAcquisition lease, ReentrantEntry? entry, ReentrancyTable? table)
     : LockHandle(name, lease, entry, table), ILeadership
 {
     private string _value = value;

@@ -3,7 +3,7 @@ using Latchkey.Backend;
 namespace Latchkey.Internal;
 
 /// <summary>The handle users hold: one per acquire, even when reentrant holds share a lease.</summary>
-internal class LockHandle(string name, LockLease lease, ReentrantEntry? entry, ReentrancyTable? table) : ILockHandle
+internal class LockHandle(string name, LockAcquisition lease, ReentrantEntry? entry, ReentrancyTable? table) : ILockHandle
 {
     private int _released;
 
@@ -13,7 +13,7 @@ internal class LockHandle(string name, LockLease lease, ReentrantEntry? entry, R
 
     public CancellationToken Lost => Lease.Lost;
 
-    protected LockLease Lease { get; } = lease;
+    protected LockAcquisition Lease { get; } = lease;
 
     protected bool IsReleased => Volatile.Read(ref _released) != 0;
 

@@ -34,7 +34,7 @@ internal sealed class ReentrancyTable
         }
     }
 
-    public LockHandle Enter(ReentrancyKey key, LockLease lease, Func<ReentrantEntry, ReentrancyTable, LockHandle> factory)
+    public LockHandle Enter(ReentrancyKey key, LockAcquisition lease, Func<ReentrantEntry, ReentrancyTable, LockHandle> factory)
     {
         var entry = new ReentrantEntry(key, lease, factory) { Count = 1 };
         _entries[key] = entry;
@@ -59,11 +59,11 @@ internal sealed class ReentrancyTable
 
 internal readonly record struct ReentrancyKey(FlowOwner Owner, LockKind Kind, string Name, LockAccess Access);
 
-internal sealed class ReentrantEntry(ReentrancyKey key, LockLease lease, Func<ReentrantEntry, ReentrancyTable, LockHandle> factory)
+internal sealed class ReentrantEntry(ReentrancyKey key, LockAcquisition lease, Func<ReentrantEntry, ReentrancyTable, LockHandle> factory)
 {
     public ReentrancyKey Key { get; } = key;
 
-    public LockLease Lease { get; } = lease;
+    public LockAcquisition Lease { get; } = lease;
 
     public Func<ReentrantEntry, ReentrancyTable, LockHandle> Factory { get; } = factory;
 

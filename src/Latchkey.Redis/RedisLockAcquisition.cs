@@ -5,13 +5,13 @@ namespace Latchkey.Redis;
 
 /// <summary>One held acquisition: its holder record on each server that granted it, and its fencing token.</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Lost must stay valid after release; a CancellationTokenSource without a timer holds nothing to dispose.")]
-internal sealed class RedisLockLease : LockLease, IRenewable
+internal sealed class RedisLockAcquisition : LockAcquisition, IRenewable
 {
     private readonly RedisLockBackend _backend;
     private readonly CancellationTokenSource _lost = new();
     private int _released;
 
-    public RedisLockLease(RedisLockBackend backend, LockKeys keys, char mode, string?[] holders, long token, TimeSpan ttl)
+    public RedisLockAcquisition(RedisLockBackend backend, LockKeys keys, char mode, string?[] holders, long token, TimeSpan ttl)
     {
         _backend = backend;
         Keys = keys;

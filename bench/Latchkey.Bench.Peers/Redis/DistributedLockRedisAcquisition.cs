@@ -3,7 +3,7 @@ using Medallion.Threading.Redis;
 
 namespace Latchkey.Bench.Peers.Redis;
 
-internal sealed class DistributedLockRedisLease(RedisDistributedLockHandle handle) : LockLease
+internal sealed class DistributedLockRedisAcquisition(RedisDistributedLockHandle handle) : LockAcquisition
 {
     // DistributedLock has no fencing tokens.
     public override long FencingToken => 0;

@@ -2,7 +2,7 @@ using Latchkey.Backend;
 
 namespace Latchkey.Embedded;
 
-internal sealed class MemoryLockLease(MemoryLockState state, MemoryLockBackend owner, LockAccess access, long token, string? value) : LockLease
+internal sealed class MemoryLockAcquisition(MemoryLockState state, MemoryLockBackend owner, LockAccess access, long token, string? value) : LockAcquisition
 {
     private int _released;
 

@@ -4,7 +4,7 @@ using V3Lock = Latchkey.Etcd.Protocol.V3Lock;
 
 namespace Latchkey.Bench.Peers.Etcd;
 
-internal sealed class EtcdV3LockLease(PeerEtcdSession session, V3Lock.Lock.LockClient locks, ByteString key, long token, SemaphoreSlim localGate) : LockLease
+internal sealed class EtcdV3LockAcquisition(PeerEtcdSession session, V3Lock.Lock.LockClient locks, ByteString key, long token, SemaphoreSlim localGate) : LockAcquisition
 {
     public override long FencingToken => token;
 

@@ -5,7 +5,7 @@ using Latchkey.Etcd.Protocol;
 namespace Latchkey.Bench.Peers.Etcd;
 
 /// <summary>One Put's key; its release deletes it and, once that is answered, hands it to <paramref name="deleted"/> for reuse.</summary>
-internal sealed class EtcdPutDeleteLease(PeerEtcdSession session, ByteString key, long revision, bool compareOnDelete, Action<ByteString> deleted) : LockLease
+internal sealed class EtcdPutDeleteAcquisition(PeerEtcdSession session, ByteString key, long revision, bool compareOnDelete, Action<ByteString> deleted) : LockAcquisition
 {
     // The Put's revision: it increases, but nothing here excludes anyone.
     public override long FencingToken => revision;

@@ -1,7 +1,7 @@
 namespace Latchkey.Backend;
 
 /// <summary>A backend's record of one held acquisition. The core wraps it in the handle users see.</summary>
-public abstract class LockLease
+public abstract class LockAcquisition
 {
     /// <summary>The fencing token of this acquisition.</summary>
     public abstract long FencingToken { get; }

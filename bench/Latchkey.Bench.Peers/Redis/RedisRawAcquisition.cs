@@ -3,7 +3,7 @@ using StackExchange.Redis;
 
 namespace Latchkey.Bench.Peers.Redis;
 
-internal sealed class RedisRawLease(IDatabase database, RedisKey key, long token) : LockLease
+internal sealed class RedisRawAcquisition(IDatabase database, RedisKey key, long token) : LockAcquisition
 {
     // A per-provider count, not a fencing token: nothing here excludes anyone.
     public override long FencingToken => token;

@@ -15,7 +15,7 @@ namespace Latchkey.Etcd;
 /// </summary>
 [SuppressMessage("Reliability", "CA2213:Disposable fields should be disposed", Justification = "The token outlives us: holders keep it.")]
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "A cancellation source without a timer holds nothing to free; its token is handed out and must stay valid.")]
-internal sealed class EtcdLockLease : LockLease
+internal sealed class EtcdLockAcquisition : LockAcquisition
 {
     private const int Waiting = 0;
     private const int Held = 1;
@@ -39,13 +39,13 @@ internal sealed class EtcdLockLease : LockLease
     private long _goneAt = -1; // -1: our key is there; 0: gone or in doubt (read etcd); else deleted at that revision
     private bool _deletionAnswered; // by the release or withdraw that runs once, in its own flow
 
-    public EtcdLockLease(EtcdLockBackend backend, LockRequest request, EtcdSession session, ByteString value)
+    public EtcdLockAcquisition(EtcdLockBackend backend, LockRequest request, EtcdSession session, ByteString value)
         : this(backend, request, session, backend.Keys.NewKey(request, session), value)
     {
     }
 
     /// <summary>An acquisition with a given key (a test's retry of the same request).</summary>
-    internal EtcdLockLease(EtcdLockBackend backend, LockRequest request, EtcdSession session, (ByteString Key, EtcdKeySlots.Slot Slot) key, ByteString value)
+    internal EtcdLockAcquisition(EtcdLockBackend backend, LockRequest request, EtcdSession session, (ByteString Key, EtcdKeySlots.Slot Slot) key, ByteString value)
     {
         _backend = backend;
         Request = request;
@@ -94,7 +94,7 @@ internal sealed class EtcdLockLease : LockLease
                     }
                     else if (Volatile.Read(ref _state) == Held)
                     {
-                        _sessionRegistration = Session.LostToken.UnsafeRegister(static s => ((EtcdLockLease)s!).FireLost(), this);
+                        _sessionRegistration = Session.LostToken.UnsafeRegister(static s => ((EtcdLockAcquisition)s!).FireLost(), this);
                         watchNow = _ownWatch is null;
                     }
                 }

@@ -9,7 +9,7 @@ namespace Latchkey.ZooKeeper;
 /// could live) or when another client deletes the node.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Lost stays observable after release; a CancellationTokenSource without a timer needs no disposal.")]
-internal sealed class ZooKeeperLockLease : LockLease
+internal sealed class ZooKeeperLockAcquisition : LockAcquisition
 {
     private readonly ZooKeeperLockBackend _backend;
     private readonly ZooKeeperClient _client;
@@ -19,14 +19,14 @@ internal sealed class ZooKeeperLockLease : LockLease
     private readonly Action<WatchedEvent> _watcher;
     private int _released;
 
-    public ZooKeeperLockLease(ZooKeeperLockBackend backend, ZooKeeperClient client, string path, long czxid)
+    public ZooKeeperLockAcquisition(ZooKeeperLockBackend backend, ZooKeeperClient client, string path, long czxid)
     {
         _backend = backend;
         _client = client;
         _path = path;
         FencingToken = czxid;
         _watcher = OnOwnNodeEvent;
-        _sessionRegistration = client.SessionEnded.UnsafeRegister(static s => ((ZooKeeperLockLease)s!).SignalLost(), this);
+        _sessionRegistration = client.SessionEnded.UnsafeRegister(static s => ((ZooKeeperLockAcquisition)s!).SignalLost(), this);
     }
 
     public override long FencingToken { get; }
