@@ -2,7 +2,7 @@ using Latchkey.Backend;
 
 namespace Latchkey.Embedded;
 
-internal sealed class MemoryLockAcquisition(MemoryLockState state, MemoryLockBackend owner, LockAccess access, long token, string? value) : LockAcquisition
+internal sealed class MemoryLockAcquisition(MemoryLockState state, MemoryLockBackend owner, LockAccess access, long token, string? value) : LockAcquisition, IQueueEntry
 {
     private int _released;
 

@@ -3,17 +3,15 @@ using Latchkey.Backend;
 namespace Latchkey.Embedded;
 
 /// <summary>
-/// One primitive's holders and FIFO queue. Grant rule for every kind: a request is granted only when no
-/// earlier request waits and it is compatible with the holders (exclusive: no shared holder and fewer
-/// than <c>permits</c> exclusive ones; shared: no exclusive holder).
+/// One primitive's holders and FIFO queue. A request is granted only when no earlier request waits and the
+/// core's queue rule (<see cref="QueueDecision"/>) says it holds standing right behind the holders.
 /// </summary>
 internal sealed class MemoryLockState(LockKind kind, string name)
 {
     private readonly List<MemoryLockAcquisition> _holders = [];
     private readonly LinkedList<Waiter> _queue = new();
+    private readonly HoldersThenCandidate _view = new();
     private long _lastToken;
-    private int _exclusive;
-    private int _shared;
     private TaskCompletionSource? _change;
 
     public ValueTask<LockAcquisition?> AcquireAsync(MemoryLockBackend owner, LockRequest request, CancellationToken cancellationToken)
@@ -57,15 +55,6 @@ internal sealed class MemoryLockState(LockKind kind, string name)
             if (!_holders.Remove(lease))
             {
                 return;
-            }
-
-            if (lease.Access == LockAccess.Shared)
-            {
-                _shared--;
-            }
-            else
-            {
-                _exclusive--;
             }
 
             GrantWaiters();
@@ -134,22 +123,17 @@ internal sealed class MemoryLockState(LockKind kind, string name)
         _ = waiter.DisposedRegistration.Unregister();
     }
 
-    private bool CanGrant(LockAccess access, int permits) =>
-        access == LockAccess.Shared ? _exclusive == 0 : _shared == 0 && _exclusive < permits;
+    /// <summary>Whether a request of <paramref name="access"/> standing right behind the holders holds, by the core's rule.</summary>
+    private bool CanGrant(LockAccess access, int permits)
+    {
+        _view.Set(_holders, access);
+        return QueueDecision.For(_view, _holders.Count, access, permits).Holds;
+    }
 
     private MemoryLockAcquisition Grant(MemoryLockBackend owner, LockAccess access, string? value)
     {
         var lease = new MemoryLockAcquisition(this, owner, access, ++_lastToken, value);
         _holders.Add(lease);
-        if (access == LockAccess.Shared)
-        {
-            _shared++;
-        }
-        else
-        {
-            _exclusive++;
-        }
-
         owner.Track(lease);
         if (_change is not null)
         {
@@ -181,6 +165,34 @@ internal sealed class MemoryLockState(LockKind kind, string name)
         var change = _change;
         _change = null;
         change?.TrySetResult();
+    }
+
+    /// <summary>
+    /// The holders followed by one candidate, as the queue rule reads a queue; one per state, reused under its
+    /// lock, so deciding allocates nothing.
+    /// </summary>
+    private sealed class HoldersThenCandidate : IReadOnlyList<IQueueEntry>
+    {
+        private static readonly IQueueEntry SharedCandidate = new Candidate(LockAccess.Shared);
+        private static readonly IQueueEntry ExclusiveCandidate = new Candidate(LockAccess.Exclusive);
+        private List<MemoryLockAcquisition> _holders = [];
+        private IQueueEntry _candidate = ExclusiveCandidate;
+
+        public int Count => _holders.Count + 1;
+
+        public IQueueEntry this[int index] => index < _holders.Count ? _holders[index] : _candidate;
+
+        public void Set(List<MemoryLockAcquisition> holders, LockAccess candidate)
+        {
+            _holders = holders;
+            _candidate = candidate == LockAccess.Shared ? SharedCandidate : ExclusiveCandidate;
+        }
+
+        public IEnumerator<IQueueEntry> GetEnumerator() => _holders.Cast<IQueueEntry>().Append(_candidate).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        private sealed record Candidate(LockAccess Access) : IQueueEntry;
     }
 
     private sealed class Waiter(MemoryLockState state, MemoryLockBackend owner, LockAccess access, int permits, string? value)
