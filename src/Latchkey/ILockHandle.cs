@@ -4,6 +4,12 @@ namespace Latchkey;
 /// Proof of holding a lock. Dispose or release it to let the next waiter in. Check <see cref="Lost"/>
 /// before acting on the protected resource, and pass <see cref="FencingToken"/> to it.
 /// </summary>
+/// <remarks>
+/// <see cref="IAsyncDisposable.DisposeAsync"/> releases like <see cref="ReleaseAsync"/> but never throws: a
+/// release that cannot be confirmed (the server does not answer) is logged and counted on the
+/// <c>Latchkey</c> meter (<c>latchkey.lock.release.failures</c>), and the lease or TTL frees the lock.
+/// Call <see cref="ReleaseAsync"/> to learn of such a failure.
+/// </remarks>
 public interface ILockHandle : IAsyncDisposable
 {
     /// <summary>The name of the lock this handle holds.</summary>

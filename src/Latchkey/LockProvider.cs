@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Latchkey.Backend;
 using Latchkey.Internal;
 
@@ -7,9 +8,10 @@ namespace Latchkey;
 /// The entry point: <see cref="Connect"/> turns a connection string into a provider, and a provider
 /// creates locks, reader-writer locks, semaphores and elections on its backend.
 /// </summary>
-public sealed class LockProvider : ILockProvider
+public sealed class LockProvider : ILockProvider, IDisposable
 {
     private readonly LockProviderOptions _options;
+    private readonly ILogger _logger;
     private int _disposed;
 
     /// <summary>Creates a provider over a backend. Most code calls <see cref="Connect"/> instead.</summary>
@@ -18,6 +20,7 @@ public sealed class LockProvider : ILockProvider
         ArgumentNullException.ThrowIfNull(backend);
         Backend = backend;
         _options = options ?? new LockProviderOptions();
+        _logger = _options.LoggerFactory.CreateLogger("Latchkey");
         Reentrancy = new ReentrancyTable();
     }
 
@@ -28,6 +31,8 @@ public sealed class LockProvider : ILockProvider
     public LockProviderCapabilities Capabilities => Backend.Capabilities;
 
     internal TimeProvider TimeProvider => _options.TimeProvider;
+
+    internal ILogger Logger => _logger;
 
     internal ReentrancyTable Reentrancy { get; }
 
@@ -98,11 +103,25 @@ public sealed class LockProvider : ILockProvider
         {
             await Backend.DisposeAsync().ConfigureAwait(false);
         }
+#pragma warning disable CA1031 // Disposing never throws: what held locks remain free themselves by lease or TTL.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LatchkeyLog.ProviderDisposeFailed(_logger, Capabilities.Backend, ex);
+        }
         finally
         {
             Backend.DisposeInstruments();
         }
     }
+
+    /// <summary>
+    /// For containers that dispose synchronously (<c>using var services = …</c>): starts the same disposal as
+    /// <see cref="DisposeAsync"/> and returns without waiting for it (no blocking on network calls). Locks
+    /// still held are released in the background, or free themselves by lease or TTL if the process exits
+    /// first. Prefer <see cref="DisposeAsync"/>. Never throws.
+    /// </summary>
+    public void Dispose() => _ = DisposeAsync().AsTask();
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 

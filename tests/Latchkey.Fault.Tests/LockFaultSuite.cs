@@ -76,6 +76,20 @@ public abstract class LockFaultSuite : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ServerStopsAnswering_DisposingTheHandleAndTheProvider_NeitherThrows()
+    {
+        var name = $"fault-{Guid.NewGuid():N}";
+        await using var proxy = new LoopbackProxy(LoopbackProxy.ParseHostPort(ServerHostPort));
+        var cutOff = LockProvider.Connect(ConnectionStringFor(proxy.Address));
+        var held = await cutOff.CreateLock(name, Options).AcquireAsync(Patience, Ct);
+        proxy.Blackhole();
+
+        // The end of an `await using` block: it must not crash the app, however the release ends.
+        await held.DisposeAsync().AsTask().WaitAsync(Patience, Ct);
+        await cutOff.DisposeAsync().AsTask().WaitAsync(Patience, Ct);
+    }
+
+    [Fact]
     public async Task HolderProcessKilled_WaiterAcquiresAfterTtl()
     {
         var name = $"fault-{Guid.NewGuid():N}";

@@ -62,8 +62,8 @@ internal static class Acquisition
 
         LockMetrics.Acquired(request.Kind);
         return owner is null
-            ? CreateHandle(request, lease, entry: null, table: null)
-            : provider.Reentrancy.Enter(key, lease, (entry, table) => CreateHandle(request, lease, entry, table));
+            ? CreateHandle(provider, request, lease, entry: null, table: null)
+            : provider.Reentrancy.Enter(key, lease, (entry, table) => CreateHandle(provider, request, lease, entry, table));
     }
 
     public static string Describe(LockRequest request) => request.Kind switch
@@ -74,8 +74,8 @@ internal static class Acquisition
         _ => $"leadership of election '{request.Name}'",
     };
 
-    private static LockHandle CreateHandle(LockRequest request, LockAcquisition lease, ReentrantEntry? entry, ReentrancyTable? table) =>
+    private static LockHandle CreateHandle(LockProvider provider, LockRequest request, LockAcquisition lease, ReentrantEntry? entry, ReentrancyTable? table) =>
         request.Kind == LockKind.Election
-            ? new Leadership(request.Name, request.Value ?? string.Empty, lease, entry, table)
-            : new LockHandle(request.Name, lease, entry, table);
+            ? new Leadership(request.Name, request.Value ?? string.Empty, lease, entry, table, provider.Logger)
+            : new LockHandle(request.Name, lease, entry, table, provider.Logger);
 }

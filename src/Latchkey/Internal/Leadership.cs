@@ -1,9 +1,10 @@
+using Microsoft.Extensions.Logging;
 using Latchkey.Backend;
 
 namespace Latchkey.Internal;
 
-internal sealed class Leadership(string name, string value, LockAcquisition lease, ReentrantEntry? entry, ReentrancyTable? table)
-    : LockHandle(name, lease, entry, table), ILeadership
+internal sealed class Leadership(string name, string value, LockAcquisition lease, ReentrantEntry? entry, ReentrancyTable? table, ILogger logger)
+    : LockHandle(name, lease, entry, table, logger), ILeadership
 {
     private string _value = value;
 

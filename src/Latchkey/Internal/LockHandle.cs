@@ -1,9 +1,10 @@
 using Latchkey.Backend;
+using Microsoft.Extensions.Logging;
 
 namespace Latchkey.Internal;
 
 /// <summary>The handle users hold: one per acquire, even when reentrant holds share a lease.</summary>
-internal class LockHandle(string name, LockAcquisition lease, ReentrantEntry? entry, ReentrancyTable? table) : ILockHandle
+internal class LockHandle(string name, LockAcquisition lease, ReentrantEntry? entry, ReentrancyTable? table, ILogger logger) : ILockHandle
 {
     private int _released;
 
@@ -33,7 +34,25 @@ internal class LockHandle(string name, LockAcquisition lease, ReentrantEntry? en
         return Lease.ReleaseAsync();
     }
 
-    public ValueTask DisposeAsync() => ReleaseAsync();
+    /// <summary>
+    /// Releases like <see cref="ReleaseAsync"/> but never throws: the end of an <c>await using</c> block must not
+    /// crash the app when the server does not answer. A release that could not be confirmed is logged and
+    /// counted (<c>latchkey.lock.release.failures</c>); the lease or TTL still frees the lock.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await ReleaseAsync().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Disposing never throws; ReleaseAsync is the call that reports failures.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LockMetrics.ReleaseFailed();
+            LatchkeyLog.ReleaseFailedOnDispose(logger, Name, FencingToken, ex);
+        }
+    }
 
     public override string ToString() => $"{Name} (token {FencingToken})";
 }
