@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Latchkey.Backend;
 using Latchkey.Embedded;
@@ -6,9 +7,11 @@ using Latchkey.Embedded;
 namespace Latchkey.Internal;
 
 /// <summary>
-/// Maps schemes to backend factories. The embedded backends are built in; others are found by the
-/// <see cref="LockBackendSchemeAttribute"/> of the <c>Latchkey.*.dll</c> assemblies beside the application,
-/// so the core never references a backend.
+/// Maps schemes to backend factories. The embedded backends are built in; the others register themselves:
+/// each backend package adds a module initializer to the application that references it (see a backend's
+/// <c>buildTransitive/</c>), which calls <see cref="Register"/> with no reflection. As a fallback, for
+/// backends that come by project reference, the <see cref="LockBackendSchemeAttribute"/> of the
+/// <c>Latchkey.*.dll</c> assemblies beside the application are scanned; the core never references a backend.
 /// </summary>
 internal static class BackendRegistry
 {
@@ -40,18 +43,26 @@ internal static class BackendRegistry
         {
             if (!s_scanned)
             {
-                ScanAssemblies();
+                ScanBesideApplication();
                 s_scanned = true;
             }
         }
 
         return Factories.TryGetValue(scheme, out factory)
             ? factory
-            : throw new FormatException($"No backend serves '{scheme}://'. Known: {string.Join(", ", Factories.Keys.Order(StringComparer.Ordinal).Select(k => k + "://"))}. Reference the Latchkey package of that backend.");
+            : throw new FormatException(
+                $"No backend serves '{scheme}://'. Known: {string.Join(", ", Factories.Keys.Order(StringComparer.Ordinal).Select(k => k + "://"))}. " +
+                "Reference the Latchkey package of that backend (Latchkey.Etcd, Latchkey.Redis, Latchkey.ZooKeeper), which registers it when the " +
+                "application starts, or call its Register() (EtcdBackend.Register(), RedisBackend.Register(), ZooKeeperBackend.Register()).");
     }
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification =
+        "A fallback for backends that came by project reference: a trimmed or single-file app has its backends registered by their packages, and a backend trimmed away is simply not found (the caller gets the FormatException that says how to register it).")]
+    private static void ScanBesideApplication() => ScanAssemblies();
 
     // A backend that sits beside the application but is not in its deps.json (a child process started from
     // another app's directory, say) cannot be loaded by name; load it from its path instead.
+    [RequiresUnreferencedCode("Loads backend assemblies from files.")]
     private static Assembly LoadBeside(AssemblyName name, string path)
     {
         try
@@ -76,6 +87,7 @@ internal static class BackendRegistry
         }
     }
 
+    [RequiresUnreferencedCode("Loads backend assemblies from files.")]
     private static void ScanAssemblies()
     {
         var loaded = AppDomain.CurrentDomain.GetAssemblies().Where(a => a.GetName().Name?.StartsWith("Latchkey.", StringComparison.Ordinal) == true);

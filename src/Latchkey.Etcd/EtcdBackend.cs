@@ -1,0 +1,17 @@
+namespace Latchkey.Etcd;
+
+/// <summary>
+/// Registers the etcd backend (etcd:// connection strings) with <see cref="LockProvider.Connect"/>. An application that
+/// references the Latchkey.Etcd package has it registered at start-up by the package itself (no reflection, so
+/// trimmed, single-file and native AOT apps work); call <see cref="Register"/> yourself only where that is
+/// switched off (<c>&lt;LatchkeyAutoRegister&gt;false&lt;/LatchkeyAutoRegister&gt;</c>) or the assembly comes
+/// by project reference.
+/// </summary>
+public static class EtcdBackend
+{
+    /// <summary>Makes <see cref="LockProvider.Connect"/> serve etcd:// connection strings. Idempotent and thread-safe.</summary>
+    public static void Register()
+    {
+        LockProvider.RegisterBackend("etcd", new EtcdLockBackendFactory());
+    }
+}
