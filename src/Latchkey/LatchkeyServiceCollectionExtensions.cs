@@ -1,28 +1,64 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Latchkey;
 
 /// <summary>Registers Latchkey with Microsoft.Extensions.DependencyInjection.</summary>
+/// <remarks>
+/// Binding from <c>IConfiguration</c>, leader-elected hosted services and health checks are in the
+/// <c>Latchkey.Extensions.Hosting</c> package.
+/// </remarks>
 public static class LatchkeyServiceCollectionExtensions
 {
     /// <summary>
     /// Registers one <see cref="ILockProvider"/> for <paramref name="connectionString"/> as a singleton,
     /// using the container's <see cref="ILoggerFactory"/> and <see cref="TimeProvider"/> when it has them.
-    /// The connection string is parsed now, so a malformed one fails at start-up.
+    /// The connection string is parsed now, so a malformed one fails at start-up. The container disposes
+    /// the provider, synchronously or not.
     /// </summary>
     /// <exception cref="FormatException">The connection string is malformed.</exception>
+    /// <exception cref="InvalidOperationException">An unkeyed <see cref="ILockProvider"/> is registered already: use <see cref="AddKeyedLatchkey"/> for a second one.</exception>
     public static IServiceCollection AddLatchkey(this IServiceCollection services, string connectionString)
     {
         ArgumentNullException.ThrowIfNull(services);
         _ = LockConnectionString.Parse(connectionString);
-        services.TryAddSingleton<ILockProvider>(sp => LockProvider.Connect(connectionString, new LockProviderOptions
+        if (services.Any(d => d.ServiceType == typeof(ILockProvider) && !d.IsKeyedService))
         {
-            LoggerFactory = sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
-            TimeProvider = sp.GetService<TimeProvider>() ?? TimeProvider.System,
-        }));
+            throw new InvalidOperationException(
+                "An ILockProvider is registered already; a second AddLatchkey would be ignored or replace it. " +
+                "Register further providers with AddKeyedLatchkey(key, connectionString).");
+        }
+
+        services.AddSingleton<ILockProvider>(sp => Connect(sp, connectionString));
         return services;
     }
+
+    /// <summary>
+    /// Registers an <see cref="ILockProvider"/> for <paramref name="connectionString"/> under
+    /// <paramref name="serviceKey"/> (resolve it with <c>[FromKeyedServices(key)]</c> or
+    /// <c>GetRequiredKeyedService&lt;ILockProvider&gt;(key)</c>), for an app that needs more than one backend.
+    /// </summary>
+    /// <exception cref="FormatException">The connection string is malformed.</exception>
+    /// <exception cref="InvalidOperationException">A provider is registered under this key already.</exception>
+    public static IServiceCollection AddKeyedLatchkey(this IServiceCollection services, object serviceKey, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(serviceKey);
+        _ = LockConnectionString.Parse(connectionString);
+        if (services.Any(d => d.ServiceType == typeof(ILockProvider) && d.IsKeyedService && Equals(d.ServiceKey, serviceKey)))
+        {
+            throw new InvalidOperationException($"An ILockProvider is registered already under the key '{serviceKey}'.");
+        }
+
+        services.AddKeyedSingleton<ILockProvider>(serviceKey, (sp, _) => Connect(sp, connectionString));
+        return services;
+    }
+
+    private static ILockProvider Connect(IServiceProvider services, string connectionString) =>
+        LockProvider.Connect(connectionString, new LockProviderOptions
+        {
+            LoggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
+            TimeProvider = services.GetService<TimeProvider>() ?? TimeProvider.System,
+        });
 }
