@@ -18,11 +18,22 @@ public static class LatchkeyServiceCollectionExtensions
     /// the provider, synchronously or not.
     /// </summary>
     /// <exception cref="FormatException">The connection string is malformed.</exception>
-    /// <exception cref="InvalidOperationException">An unkeyed <see cref="ILockProvider"/> is registered already: use <see cref="AddKeyedLatchkey"/> for a second one.</exception>
+    /// <exception cref="InvalidOperationException">An unkeyed <see cref="ILockProvider"/> is registered already: use <see cref="AddKeyedLatchkey(IServiceCollection, object, string)"/> for a second one.</exception>
     public static IServiceCollection AddLatchkey(this IServiceCollection services, string connectionString)
     {
-        ArgumentNullException.ThrowIfNull(services);
         _ = LockConnectionString.Parse(connectionString);
+        return services.AddLatchkey(_ => connectionString);
+    }
+
+    /// <summary>
+    /// Registers one <see cref="ILockProvider"/> as a singleton whose connection string comes from the
+    /// container when the provider is first resolved (from options, a secret store, …).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">An unkeyed <see cref="ILockProvider"/> is registered already: use <see cref="AddKeyedLatchkey(IServiceCollection, object, Func{IServiceProvider, string})"/> for a second one.</exception>
+    public static IServiceCollection AddLatchkey(this IServiceCollection services, Func<IServiceProvider, string> connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(connectionString);
         if (services.Any(d => d.ServiceType == typeof(ILockProvider) && !d.IsKeyedService))
         {
             throw new InvalidOperationException(
@@ -30,7 +41,7 @@ public static class LatchkeyServiceCollectionExtensions
                 "Register further providers with AddKeyedLatchkey(key, connectionString).");
         }
 
-        services.AddSingleton<ILockProvider>(sp => Connect(sp, connectionString));
+        services.AddSingleton(sp => Connect(sp, connectionString(sp)));
         return services;
     }
 
@@ -43,15 +54,23 @@ public static class LatchkeyServiceCollectionExtensions
     /// <exception cref="InvalidOperationException">A provider is registered under this key already.</exception>
     public static IServiceCollection AddKeyedLatchkey(this IServiceCollection services, object serviceKey, string connectionString)
     {
+        _ = LockConnectionString.Parse(connectionString);
+        return services.AddKeyedLatchkey(serviceKey, _ => connectionString);
+    }
+
+    /// <summary>Registers an <see cref="ILockProvider"/> under <paramref name="serviceKey"/> whose connection string comes from the container.</summary>
+    /// <exception cref="InvalidOperationException">A provider is registered under this key already.</exception>
+    public static IServiceCollection AddKeyedLatchkey(this IServiceCollection services, object serviceKey, Func<IServiceProvider, string> connectionString)
+    {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(serviceKey);
-        _ = LockConnectionString.Parse(connectionString);
+        ArgumentNullException.ThrowIfNull(connectionString);
         if (services.Any(d => d.ServiceType == typeof(ILockProvider) && d.IsKeyedService && Equals(d.ServiceKey, serviceKey)))
         {
             throw new InvalidOperationException($"An ILockProvider is registered already under the key '{serviceKey}'.");
         }
 
-        services.AddKeyedSingleton<ILockProvider>(serviceKey, (sp, _) => Connect(sp, connectionString));
+        services.AddKeyedSingleton(serviceKey, (sp, _) => Connect(sp, connectionString(sp)));
         return services;
     }
 
