@@ -25,7 +25,8 @@ internal sealed class LatchkeyOptionsValidator(string name, string sectionPath) 
                 return ValidateOptionsResult.Fail($"{sectionPath}:Settings:{twice} is also set in {sectionPath}:ConnectionString; set it in one place.");
             }
 
-            _ = LockConnectionString.Parse(options.ToConnectionString());
+            // Creating a provider does no I/O, and is where a backend rejects settings it does not know.
+            using var probe = (LockProvider)LockProvider.Connect(options.ToConnectionString());
         }
         catch (FormatException ex)
         {
