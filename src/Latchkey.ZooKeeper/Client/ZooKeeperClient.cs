@@ -562,7 +562,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
             var sentAt = _time.GetTimestamp();
             try
             {
-                var connection = await ZooKeeperConnection.OpenAsync(this, host, port, MakeConnectRequest(), _options.Auth, _options, attempt.Token).ConfigureAwait(false);
+                var connection = await OpenAsync(host, port, sentAt, attempt.Token).ConfigureAwait(false);
                 Activate(connection, sentAt);
                 return;
             }
@@ -590,6 +590,27 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Connects and shakes hands. A session is only guaranteed for its timeout less the margin after the connect
+    /// request was sent; a handshake answered later than that (a slow or stalled link) may hand over a session the
+    /// server has already expired, so the attempt fails as a timeout instead (issue 17).
+    /// </summary>
+    private async Task<ZooKeeperConnection> OpenAsync(string host, int port, long sentAt, CancellationToken cancellationToken)
+    {
+        var connection = await ZooKeeperConnection.OpenAsync(this, host, port, MakeConnectRequest(), _options.Auth, _options, cancellationToken).ConfigureAwait(false);
+        var took = _time.GetElapsedTime(sentAt);
+        var timeout = TimeSpan.FromMilliseconds(connection.Session.TimeoutMs);
+        var guaranteed = GuaranteedFor(timeout);
+        if (took >= guaranteed)
+        {
+            connection.Dispose();
+            throw new TimeoutException(
+                $"ZooKeeper at {host}:{port} answered the handshake after {took.TotalMilliseconds:F0} ms, but a session of {timeout.TotalMilliseconds:F0} ms is only guaranteed for {guaranteed.TotalMilliseconds:F0} ms after the request; it may have expired already.");
+        }
+
+        return connection;
+    }
+
     private static bool IsConnectFailure(Exception ex) =>
         ex is SocketException or IOException or OperationCanceledException or ZooKeeperProtocolException or EndOfStreamException or TimeoutException;
 
@@ -605,7 +626,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
             var sentAt = _time.GetTimestamp();
             try
             {
-                var connection = await ZooKeeperConnection.OpenAsync(this, host, port, MakeConnectRequest(), _options.Auth, _options, attempt.Token).ConfigureAwait(false);
+                var connection = await OpenAsync(host, port, sentAt, attempt.Token).ConfigureAwait(false);
                 Activate(connection, sentAt);
                 return;
             }
@@ -691,7 +712,9 @@ public sealed class ZooKeeperClient : IAsyncDisposable
 
         _connection = connection;
         _state = ZooKeeperSessionState.Connected;
-        _lossTimer ??= _time.CreateTimer(static s => ((ZooKeeperClient)s!).OnLossTimer(), this, LossDeadline() - _time.GetElapsedTime(0, _time.GetTimestamp()), Timeout.InfiniteTimeSpan);
+        // Never a negative due time: a deadline already past fires the timer at once, which ends the session.
+        var due = LossDeadline() - _time.GetElapsedTime(0, _time.GetTimestamp());
+        _lossTimer ??= _time.CreateTimer(static s => ((ZooKeeperClient)s!).OnLossTimer(), this, due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         return _connected;
     }
 
@@ -729,12 +752,11 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     /// The moment after which the server may have expired the session: the send time of the last request it
     /// answered (the server touched the session no earlier) plus the timeout, less a margin.
     /// </summary>
-    private TimeSpan LossDeadline()
-    {
-        var timeout = TimeSpan.FromMilliseconds(Volatile.Read(ref _timeoutMs));
-        var margin = TimeSpan.FromMilliseconds(Math.Min(timeout.TotalMilliseconds / 20, 250));
-        return _time.GetElapsedTime(0, Volatile.Read(ref _lastConfirmedSend)) + timeout - margin;
-    }
+    private TimeSpan LossDeadline() =>
+        _time.GetElapsedTime(0, Volatile.Read(ref _lastConfirmedSend)) + GuaranteedFor(TimeSpan.FromMilliseconds(Volatile.Read(ref _timeoutMs)));
+
+    private static TimeSpan GuaranteedFor(TimeSpan timeout) =>
+        timeout - TimeSpan.FromMilliseconds(Math.Min(timeout.TotalMilliseconds / 20, 250));
 
     private void OnLossTimer()
     {
