@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Threading.Channels;
+using Latchkey.Backend;
 
 namespace Latchkey.ZooKeeper.Client;
 
@@ -38,12 +39,13 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     private bool _endConfirmed;
     private long _sessionId;
     private byte[] _password = new byte[16];
-    private int _timeoutMs;
     private long _lastZxid;
-    private long _lastConfirmedSend;
     private long _serverWatchRemovals;
     private int _hostIndex;
     private ITimer? _lossTimer;
+
+    // When the session may have expired on the server: set by the first handshake, confirmed by every reply.
+    private LeaseClock? _lease;
 
     private ZooKeeperClient(ZooKeeperClientOptions options)
     {
@@ -70,7 +72,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     public ReadOnlyMemory<byte> SessionPassword => _password;
 
     /// <summary>The session timeout the server granted.</summary>
-    public TimeSpan SessionTimeout => TimeSpan.FromMilliseconds(Volatile.Read(ref _timeoutMs));
+    public TimeSpan SessionTimeout => Volatile.Read(ref _lease)?.Ttl ?? TimeSpan.Zero;
 
     /// <summary>The current state.</summary>
     public ZooKeeperSessionState State
@@ -378,7 +380,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
             InterlockedMax(ref _lastZxid, zxid);
         }
 
-        InterlockedMax(ref _lastConfirmedSend, sentAt);
+        Volatile.Read(ref _lease)?.Confirm(sentAt);
     }
 
     internal void OnWatchEvent(WatchedEventType type, int state, string serverPath)
@@ -600,7 +602,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         var connection = await ZooKeeperConnection.OpenAsync(this, host, port, MakeConnectRequest(), _options.Auth, _options, cancellationToken).ConfigureAwait(false);
         var took = _time.GetElapsedTime(sentAt);
         var timeout = TimeSpan.FromMilliseconds(connection.Session.TimeoutMs);
-        var guaranteed = GuaranteedFor(timeout);
+        var guaranteed = LeaseClock.GuaranteedFor(timeout);
         if (took >= guaranteed)
         {
             connection.Dispose();
@@ -700,8 +702,16 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     {
         Volatile.Write(ref _sessionId, session.SessionId);
         _password = session.Password;
-        Volatile.Write(ref _timeoutMs, session.TimeoutMs);
-        InterlockedMax(ref _lastConfirmedSend, sentAt);
+        var timeout = TimeSpan.FromMilliseconds(session.TimeoutMs);
+        if (_lease is { } lease)
+        {
+            lease.Ttl = timeout;
+            lease.Confirm(sentAt);
+        }
+        else
+        {
+            Volatile.Write(ref _lease, new LeaseClock(timeout, sentAt, _time));
+        }
 
         // Re-register every watch before any queued request can use the connection, so no event is missed.
         var (data, exist, child) = _watches.Paths();
@@ -712,9 +722,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
 
         _connection = connection;
         _state = ZooKeeperSessionState.Connected;
-        // Never a negative due time: a deadline already past fires the timer at once, which ends the session.
-        var due = LossDeadline() - _time.GetElapsedTime(0, _time.GetTimestamp());
-        _lossTimer ??= _time.CreateTimer(static s => ((ZooKeeperClient)s!).OnLossTimer(), this, due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        _lossTimer ??= _time.CreateTimer(static s => ((ZooKeeperClient)s!).OnLossTimer(), this, _lease!.DueTime(), Timeout.InfiniteTimeSpan);
         return _connected;
     }
 
@@ -748,23 +756,13 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// The moment after which the server may have expired the session: the send time of the last request it
-    /// answered (the server touched the session no earlier) plus the timeout, less a margin.
-    /// </summary>
-    private TimeSpan LossDeadline() =>
-        _time.GetElapsedTime(0, Volatile.Read(ref _lastConfirmedSend)) + GuaranteedFor(TimeSpan.FromMilliseconds(Volatile.Read(ref _timeoutMs)));
-
-    private static TimeSpan GuaranteedFor(TimeSpan timeout) =>
-        timeout - TimeSpan.FromMilliseconds(Math.Min(timeout.TotalMilliseconds / 20, 250));
-
     private void OnLossTimer()
     {
-        var now = _time.GetElapsedTime(0, _time.GetTimestamp());
-        var deadline = LossDeadline();
-        if (now < deadline)
+        // The server touched the session no earlier than the send time of the last request it answered.
+        var lease = Volatile.Read(ref _lease)!;
+        if (!lease.IsExpired)
         {
-            _lossTimer?.Change(deadline - now, Timeout.InfiniteTimeSpan);
+            _lossTimer?.Change(lease.DueTime(), Timeout.InfiniteTimeSpan);
             return;
         }
 
