@@ -77,7 +77,7 @@ internal sealed class ZooKeeperLockAcquisition : LockAcquisition
         {
             await _client.SetDataAsync(_path, Encoding.UTF8.GetBytes(value), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is ZooKeeperNoNodeException or ZooKeeperSessionExpiredException)
+        catch (ZooKeeperException ex) when (ex.Code is ZooKeeperErrorCode.NoNode or ZooKeeperErrorCode.SessionExpired)
         {
             throw new LockLostException($"Leadership of {_path} was lost: {ex.Message}", ex);
         }

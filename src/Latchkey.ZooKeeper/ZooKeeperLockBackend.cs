@@ -75,7 +75,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
             {
                 cancellationToken.ThrowIfCancellationRequested();
             }
-            catch (ZooKeeperSessionExpiredException ex)
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.SessionExpired)
             {
                 // Our node went with the session: queue again on a new one, unless the provider is closing.
                 if (Volatile.Read(ref _disposed) != 0)
@@ -89,11 +89,11 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                     throw new LockBackendUnavailableException($"ZooKeeper session ended {MaxSessionRetries} times while acquiring '{request.Name}' on {_display}: {ex.Message}", ex);
                 }
             }
-            catch (ZooKeeperNoAuthException ex)
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoAuth)
             {
                 throw new LockAuthenticationException($"ZooKeeper refused access to '{ex.Path}' on {_display}: the credentials of the connection string lack the permission (the nodes were made by another identity).", ex);
             }
-            catch (ZooKeeperException ex) when (ex is not ZooKeeperNoNodeException and not ZooKeeperNodeExistsException)
+            catch (ZooKeeperException ex) when (ex.Code is not ZooKeeperErrorCode.NoNode and not ZooKeeperErrorCode.NodeExists)
             {
                 throw new LockBackendUnavailableException($"ZooKeeper error while acquiring '{request.Name}' on {_display}: {ex.Message}", ex);
             }
@@ -119,7 +119,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
             {
                 status = await ReadStatusAsync(client, kind, name, escapedName, watcher, cancellationToken).ConfigureAwait(false);
             }
-            catch (ZooKeeperException ex) when (ex is ZooKeeperSessionExpiredException or ZooKeeperConnectionLossException)
+            catch (ZooKeeperException ex) when (ex.Code is ZooKeeperErrorCode.SessionExpired or ZooKeeperErrorCode.ConnectionLoss)
             {
                 continue; // Read again on the reconnected (or new) session.
             }
@@ -182,15 +182,15 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                 await client.DeleteAsync(path).ConfigureAwait(false);
                 return true;
             }
-            catch (ZooKeeperNoNodeException)
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
             {
                 return true;
             }
-            catch (ZooKeeperConnectionLossException)
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.ConnectionLoss)
             {
                 // Unknown whether it was applied: the next attempt waits for the reconnect and finds out.
             }
-            catch (ZooKeeperSessionExpiredException)
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.SessionExpired)
             {
                 return client.SessionEndConfirmed;
             }
@@ -277,7 +277,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                                 continue;
                             }
                         }
-                        catch (ZooKeeperNoNodeException)
+                        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
                         {
                             continue; // Gone before we could watch it: look again (no watch was left).
                         }
@@ -305,7 +305,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                         return Hold(client, path, czxid);
                     }
                 }
-                catch (ZooKeeperConnectionLossException) when (++losses < MaxConnectionLosses)
+                catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.ConnectionLoss && ++losses < MaxConnectionLosses)
                 {
                     // Reads and watches are safe to repeat once reconnected; our node lives on with the session.
                     children = null;
@@ -348,19 +348,19 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                 {
                     children = (await list.ConfigureAwait(false)).Children;
                 }
-                catch (ZooKeeperConnectionLossException)
+                catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.ConnectionLoss)
                 {
                     // Listed again by the caller.
                 }
 
                 return (created.Path, created.Stat.Czxid, children);
             }
-            catch (ZooKeeperNoNodeException) when (attempt < 5)
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode && attempt < 5)
             {
                 await ObserveAsync(list).ConfigureAwait(false);
                 await EnsureParentsAsync(client, parent).ConfigureAwait(false);
             }
-            catch (ZooKeeperConnectionLossException) when (attempt < 20)
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.ConnectionLoss && attempt < 20)
             {
                 await ObserveAsync(list).ConfigureAwait(false);
                 if (await FindOwnNodeAsync(client, parent, guid).ConfigureAwait(false) is { } found)
@@ -412,17 +412,17 @@ internal sealed class ZooKeeperLockBackend : LockBackend
 
                 return (path, stat.Czxid);
             }
-            catch (ZooKeeperNoNodeException)
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
             {
                 return null;
             }
-            catch (ZooKeeperConnectionLossException)
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.ConnectionLoss)
             {
                 // Try again once reconnected.
             }
         }
 
-        throw new ZooKeeperConnectionLossException($"Could not find out whether our node under {parent} was created: the connection kept failing.");
+        throw new ZooKeeperException(ZooKeeperErrorCode.ConnectionLoss, $"Could not find out whether our node under {parent} was created: the connection kept failing.");
     }
 
     private static async Task EnsureParentsAsync(ZooKeeperClient client, string parent)
@@ -444,7 +444,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
             {
                 await create.ConfigureAwait(false);
             }
-            catch (ZooKeeperNodeExistsException)
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NodeExists)
             {
             }
         }
@@ -458,7 +458,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
             {
                 return (await client.GetChildrenAsync(parent).ConfigureAwait(false)).Children;
             }
-            catch (ZooKeeperConnectionLossException) when (attempt < 20)
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.ConnectionLoss && attempt < 20)
             {
                 // A read is safe to repeat once reconnected.
             }
@@ -473,7 +473,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
         {
             listing = await client.GetChildrenAsync(parent, watcher, cancellationToken).ConfigureAwait(false);
         }
-        catch (ZooKeeperNoNodeException)
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
         {
             if (watcher is not null && await client.ExistsAsync(parent, watcher, cancellationToken).ConfigureAwait(false) is not null)
             {
@@ -497,7 +497,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                 var value = kind == LockKind.Election ? Encoding.UTF8.GetString(read.Data) : null;
                 holders.Add(new LockParticipant(queue[i].Name, queue[i].Access, read.Stat.Czxid, value, DateTimeOffset.FromUnixTimeMilliseconds(read.Stat.Ctime)));
             }
-            catch (ZooKeeperNoNodeException)
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
             {
                 // Released between the listing and the read; the children watch reports the change.
             }
@@ -581,7 +581,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
         {
             client = await ZooKeeperClient.ConnectAsync(_options, cancellationToken).ConfigureAwait(false);
         }
-        catch (ZooKeeperAuthFailedException ex)
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.AuthFailed)
         {
             throw new LockAuthenticationException($"ZooKeeper at {_display} refused the credentials: {ex.Message}", ex);
         }

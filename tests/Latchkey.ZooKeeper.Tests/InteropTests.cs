@@ -65,7 +65,7 @@ public sealed class InteropTests
             {
                 await raw.DeleteAsync(parent + "/keep", cancellationToken: Ct);
             }
-            catch (ZooKeeperNoNodeException)
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
             {
             }
         }

@@ -15,7 +15,7 @@ namespace Latchkey.ZooKeeper.Client;
 /// one <see cref="WatchedEventType.None"/> event with the final state. A cancellation token passed to an
 /// operation only stops the wait: a request already sent may still be applied.
 /// </remarks>
-public sealed class ZooKeeperClient : IAsyncDisposable
+internal sealed class ZooKeeperClient : IAsyncDisposable
 {
     private const int SetWatchesChunkBytes = 128 * 1024;
     private const int WatcherTypeChildren = 1;
@@ -115,9 +115,9 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     public string? ConnectedServer => Volatile.Read(ref _connection)?.Endpoint;
 
     /// <summary>Connects to the first host that answers and creates (or resumes) a session.</summary>
-    /// <exception cref="ZooKeeperConnectionLossException">No host answered as a ZooKeeper server within <see cref="ZooKeeperClientOptions.ConnectTimeout"/>.</exception>
-    /// <exception cref="ZooKeeperSessionExpiredException">A session to resume has expired.</exception>
-    /// <exception cref="ZooKeeperAuthFailedException">The server refused the credentials.</exception>
+    /// <exception cref="ZooKeeperException">No host answered as a ZooKeeper server within <see cref="ZooKeeperClientOptions.ConnectTimeout"/>.</exception>
+    /// <exception cref="ZooKeeperException">A session to resume has expired.</exception>
+    /// <exception cref="ZooKeeperException">The server refused the credentials.</exception>
     public static async Task<ZooKeeperClient> ConnectAsync(ZooKeeperClientOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -139,7 +139,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         }
         catch
         {
-            client.End(ZooKeeperSessionState.Closed, new ZooKeeperSessionExpiredException("The ZooKeeper client did not connect."));
+            client.End(ZooKeeperSessionState.Closed, new ZooKeeperException(ZooKeeperErrorCode.SessionExpired, "The ZooKeeper client did not connect."));
             throw;
         }
     }
@@ -196,7 +196,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     }
 
     /// <summary>Reads a node's data and stat; with a watcher, a data watch (fires on change or delete).</summary>
-    /// <exception cref="ZooKeeperNoNodeException">The node does not exist (no watch is left).</exception>
+    /// <exception cref="ZooKeeperException">The node does not exist (no watch is left).</exception>
     public Task<ZooKeeperDataResult> GetDataAsync(string path, Action<WatchedEvent>? watcher = null, CancellationToken cancellationToken = default)
     {
         var frame = BeginRequest(OpCode.GetData);
@@ -235,35 +235,6 @@ public sealed class ZooKeeperClient : IAsyncDisposable
             var stat = r.ReadStat();
             Watch(WatchKind.Child, path, watcher);
             return new ZooKeeperChildrenResult(children, stat);
-        }, cancellationToken);
-    }
-
-    /// <summary>Applies the operations atomically: all or none.</summary>
-    /// <exception cref="ZooKeeperException">The multi failed; the exception is the failing operation's, and nothing was applied.</exception>
-    public Task<IReadOnlyList<ZooKeeperOperationResult>> MultiAsync(IReadOnlyList<ZooKeeperOperation> operations, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(operations);
-        var ops = operations.Select(op => (op, ToServerPath(op.Path, op.Mode is CreateMode.PersistentSequential or CreateMode.EphemeralSequential && op.OpCode != OpCode.Delete))).ToList();
-        var frame = BeginRequest(OpCode.Multi);
-        ZooKeeperCodec.WriteMulti(frame, ops, _options.DefaultAcl);
-        return SendAsync(frame, (int error, ref JuteReader r) =>
-        {
-            if (error != 0 && r.Remaining == 0)
-            {
-                throw ZooKeeperException.FromCode((ZooKeeperErrorCode)error, path: null);
-            }
-
-            var results = ZooKeeperCodec.ReadMulti(ref r, ToClientPath);
-            for (var i = 0; i < results.Count; i++)
-            {
-                // When a multi fails, the failing operation has its code and the others RuntimeInconsistency or Ok.
-                if (results[i].Error is not ZooKeeperErrorCode.Ok and not ZooKeeperErrorCode.RuntimeInconsistency)
-                {
-                    throw ZooKeeperException.FromCode(results[i].Error, i < ops.Count ? operations[i].Path : null);
-                }
-            }
-
-            return (IReadOnlyList<ZooKeeperOperationResult>)results;
         }, cancellationToken);
     }
 
@@ -319,7 +290,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     }
 
     /// <summary>Waits until connected (returns at once if connected).</summary>
-    /// <exception cref="ZooKeeperSessionExpiredException">The session is over.</exception>
+    /// <exception cref="ZooKeeperException">The session is over.</exception>
     public async Task WaitForConnectedAsync(CancellationToken cancellationToken = default) =>
         await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
 
@@ -361,12 +332,12 @@ public sealed class ZooKeeperClient : IAsyncDisposable
             }
         }
 
-        End(ZooKeeperSessionState.Closed, new ZooKeeperSessionExpiredException("The ZooKeeper client was closed.", path: null));
+        End(ZooKeeperSessionState.Closed, new ZooKeeperException(ZooKeeperErrorCode.SessionExpired, "The ZooKeeper client was closed.", path: null));
     }
 
     /// <summary>Test hook: drops the connection as a network fault would; the client reconnects.</summary>
     internal void DropConnection() =>
-        Volatile.Read(ref _connection)?.Fail(new IOException("Connection dropped on purpose."), new ZooKeeperConnectionLossException("Connection dropped on purpose."));
+        Volatile.Read(ref _connection)?.Fail(new IOException("Connection dropped on purpose."), new ZooKeeperException(ZooKeeperErrorCode.ConnectionLoss, "Connection dropped on purpose."));
 
     internal int WatchCount => _watches.Count;
 
@@ -526,11 +497,11 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     }
 
     // A fresh exception each time, so concurrent awaiters never share (and mutate) one stack trace.
-    private Exception EndedException() => _endedBy switch
+    private ZooKeeperException EndedException() => _endedBy switch
     {
-        ZooKeeperAuthFailedException ex => new ZooKeeperAuthFailedException(ex.Message, ex),
-        { } ex => new ZooKeeperSessionExpiredException(ex.Message, ex),
-        null => new ZooKeeperSessionExpiredException("The ZooKeeper session is over."),
+        ZooKeeperException { Code: ZooKeeperErrorCode.AuthFailed } ex => new ZooKeeperException(ZooKeeperErrorCode.AuthFailed, ex.Message, innerException: ex),
+        { } ex => new ZooKeeperException(ZooKeeperErrorCode.SessionExpired, ex.Message, innerException: ex),
+        null => new ZooKeeperException(ZooKeeperErrorCode.SessionExpired, "The ZooKeeper session is over."),
     };
 
     private ConnectRequest MakeConnectRequest() =>
@@ -555,7 +526,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
             if (remaining <= TimeSpan.Zero)
             {
                 var hosts = string.Join(",", _options.Hosts.Select(h => $"{h.Host}:{h.Port}"));
-                throw new ZooKeeperConnectionLossException($"Could not connect to ZooKeeper at {hosts} within {_options.ConnectTimeout.TotalSeconds:0.###} s: {last?.Message ?? "no answer"}", last ?? new TimeoutException());
+                throw new ZooKeeperException(ZooKeeperErrorCode.ConnectionLoss, $"Could not connect to ZooKeeper at {hosts} within {_options.ConnectTimeout.TotalSeconds:0.###} s: {last?.Message ?? "no answer"}", innerException: last ?? new TimeoutException());
             }
 
             var (host, port) = NextHost();
@@ -614,7 +585,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     }
 
     private static bool IsConnectFailure(Exception ex) =>
-        ex is SocketException or IOException or OperationCanceledException or ZooKeeperProtocolException or EndOfStreamException or TimeoutException;
+        ex is SocketException or IOException or OperationCanceledException or ZooKeeperException { Code: ZooKeeperErrorCode.MarshallingError } or EndOfStreamException or TimeoutException;
 
     private async Task ReconnectLoopAsync(Exception reason)
     {
@@ -632,7 +603,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
                 Activate(connection, sentAt);
                 return;
             }
-            catch (ZooKeeperSessionExpiredException ex)
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.SessionExpired)
             {
                 lock (_gate)
                 {
@@ -642,7 +613,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
                 End(ZooKeeperSessionState.Expired, ex);
                 return;
             }
-            catch (ZooKeeperAuthFailedException ex)
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.AuthFailed)
             {
                 End(ZooKeeperSessionState.AuthFailed, ex);
                 return;
@@ -766,7 +737,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
             return;
         }
 
-        End(ZooKeeperSessionState.Expired, new ZooKeeperSessionExpiredException(
+        End(ZooKeeperSessionState.Expired, new ZooKeeperException(ZooKeeperErrorCode.SessionExpired, 
             $"No ZooKeeper server confirmed session 0x{SessionId:x} for its timeout of {SessionTimeout.TotalMilliseconds:F0} ms; it may have expired on the server.", path: null));
     }
 
