@@ -10,10 +10,18 @@ public sealed class SlowLinkTests
     [Fact]
     public async Task Acquire_WhenTheHandshakeIsAnsweredAfterTheSessionCouldExpire_ThrowsBackendUnavailable()
     {
-        // A 1 s session (the test server's minimum) is guaranteed for 850 ms after the connect request was
-        // sent; through 600 ms each way the answer comes after 1.2 s, when the server may have expired it.
-        await using var proxy = new DelayingProxy(LoopbackProxy.ParseHostPort(ZooKeeperServer.HostList()), TimeSpan.FromMilliseconds(600));
-        await using var provider = LockProvider.Connect($"zk://{proxy.Address}?sessionTimeout=1s&connectTimeout=3s");
+        // The shortest session the server grants (1 s on the test servers) is guaranteed for its timeout less the
+        // lease margin after the connect request was sent; through a link that holds each byte for 0.6 of the
+        // timeout each way, the answer comes after 1.2 timeouts, when the server may have expired the session.
+        TimeSpan timeout;
+        await using (var probe = await ZooKeeperServer.ConnectAsync(sessionTimeout: TimeSpan.FromSeconds(1)))
+        {
+            timeout = probe.SessionTimeout;
+        }
+
+        await using var proxy = new DelayingProxy(LoopbackProxy.ParseHostPort(ZooKeeperServer.HostList()), timeout * 0.6);
+        var connectTimeout = (timeout * 3).TotalMilliseconds;
+        await using var provider = LockProvider.Connect($"zk://{proxy.Address}?sessionTimeout=1s&connectTimeout={connectTimeout:F0}ms");
 
         var error = await Assert.ThrowsAsync<LockBackendUnavailableException>(() => provider.CreateLock("zk-slow-handshake").AcquireAsync(cancellationToken: Ct).AsTask());
         Assert.Contains("handshake", error.Message, StringComparison.Ordinal);
