@@ -3,10 +3,8 @@ using Latchkey.Backend;
 
 namespace Latchkey.ZooKeeper.Client;
 
-/// <summary>
-/// The session over connections: the first connect, reconnecting to the next host while the session lives,
-/// and the loss clock that ends the session once no server has confirmed it for longer than it could live.
-/// </summary>
+// The session over connections: the first connect, reconnecting to the next host while the session lives, and
+// the loss clock that ends the session once no server has confirmed it for longer than it could live.
 internal sealed partial class ZooKeeperClient
 {
     private long _lastZxid;

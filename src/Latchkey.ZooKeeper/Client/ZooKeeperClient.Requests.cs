@@ -1,6 +1,6 @@
 namespace Latchkey.ZooKeeper.Client;
 
-/// <summary>The client's requests: each one a frame sent on the current connection, and a decoder for its reply.</summary>
+// The client's requests: each one a frame sent on the current connection, and a decoder for its reply.
 internal sealed partial class ZooKeeperClient
 {
     /// <summary>Creates a node; the reply carries its final path and its <see cref="ZooKeeperStat"/> (so its czxid).</summary>

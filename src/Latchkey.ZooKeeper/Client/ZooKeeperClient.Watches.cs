@@ -2,10 +2,8 @@ using System.Threading.Channels;
 
 namespace Latchkey.ZooKeeper.Client;
 
-/// <summary>
-/// Watches: the local table of one-shot watchers, their removal on the server (removeWatches), their
-/// re-registration on a new connection (setWatches), and the event loop that delivers them in order.
-/// </summary>
+// Watches: the local table of one-shot watchers, their removal on the server (removeWatches), their
+// re-registration on a new connection (setWatches), and the event loop that delivers them in order.
 internal sealed partial class ZooKeeperClient
 {
     private const int SetWatchesChunkBytes = 128 * 1024;
