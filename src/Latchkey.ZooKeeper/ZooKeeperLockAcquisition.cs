@@ -11,7 +11,7 @@ namespace Latchkey.ZooKeeper;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Lost stays observable after release; a CancellationTokenSource without a timer needs no disposal.")]
 internal sealed class ZooKeeperLockAcquisition : LockAcquisition
 {
-    private readonly ZooKeeperLockBackend _backend;
+    private readonly ZooKeeperHeldAcquisitions _held;
     private readonly ZooKeeperClient _client;
     private readonly string _path;
     private readonly CancellationTokenSource _lost = new();
@@ -19,9 +19,9 @@ internal sealed class ZooKeeperLockAcquisition : LockAcquisition
     private readonly Action<WatchedEvent> _watcher;
     private int _released;
 
-    public ZooKeeperLockAcquisition(ZooKeeperLockBackend backend, ZooKeeperClient client, string path, long czxid)
+    public ZooKeeperLockAcquisition(ZooKeeperHeldAcquisitions held, ZooKeeperClient client, string path, long czxid)
     {
-        _backend = backend;
+        _held = held;
         _client = client;
         _path = path;
         FencingToken = czxid;
@@ -55,9 +55,9 @@ internal sealed class ZooKeeperLockAcquisition : LockAcquisition
             return;
         }
 
-        _backend.Untrack(this);
+        _held.Remove(this);
         _client.ForgetWatcher(_path, _watcher);
-        var gone = await ZooKeeperLockBackend.DeleteOwnNodeAsync(_client, _path).ConfigureAwait(false);
+        var gone = await ZooKeeperQueueNodes.DeleteOwnAsync(_client, _path).ConfigureAwait(false);
         await _sessionRegistration.DisposeAsync().ConfigureAwait(false);
         if (!gone)
         {
@@ -77,7 +77,7 @@ internal sealed class ZooKeeperLockAcquisition : LockAcquisition
         {
             await _client.SetDataAsync(_path, Encoding.UTF8.GetBytes(value), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is ZooKeeperNoNodeException or ZooKeeperSessionExpiredException)
+        catch (ZooKeeperException ex) when (ex.Code is ZooKeeperErrorCode.NoNode or ZooKeeperErrorCode.SessionExpired)
         {
             throw new LockLostException($"Leadership of {_path} was lost: {ex.Message}", ex);
         }

@@ -21,9 +21,9 @@ internal readonly record struct ZooKeeperQueueEntry(string Name, long Sequence, 
             return false;
         }
 
-        var access = name.StartsWith(ZooKeeperLockBackend.ReadTag + "-", StringComparison.Ordinal) ? LockAccess.Shared : LockAccess.Exclusive;
+        var access = name.StartsWith(ZooKeeperQueueNodes.ReadTag + "-", StringComparison.Ordinal) ? LockAccess.Shared : LockAccess.Exclusive;
         var permits = 1;
-        const string semaphore = ZooKeeperLockBackend.SemaphoreTag + "-p";
+        const string semaphore = ZooKeeperQueueNodes.SemaphoreTag + "-p";
         if (name.StartsWith(semaphore, StringComparison.Ordinal))
         {
             var end = name.IndexOf('-', semaphore.Length);

@@ -20,7 +20,7 @@ public sealed class InteropTests
         await using var raw = await ZooKeeperServer.ConnectAsync();
         await using var provider = LockProvider.Connect(server);
         var name = "cli-" + Guid.NewGuid().ToString("N");
-        var parent = ZooKeeperLockBackend.ParentPath(LockKind.Lock, name);
+        var parent = ZooKeeperQueueNodes.ParentPath(LockKind.Lock, name);
 
         // The CLI needs the parent; Latchkey makes the same one (a container) when it first queues.
         await using (await provider.CreateLock(name).TryAcquireAsync(cancellationToken: Ct))
@@ -65,7 +65,7 @@ public sealed class InteropTests
             {
                 await raw.DeleteAsync(parent + "/keep", cancellationToken: Ct);
             }
-            catch (ZooKeeperNoNodeException)
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
             {
             }
         }

@@ -21,9 +21,9 @@ public sealed class ZooKeeperLockTests
     {
         try
         {
-            return (await client.GetChildrenAsync(ZooKeeperLockBackend.ParentPath(kind, LockName.Escape(name)), cancellationToken: Ct)).Children;
+            return (await client.GetChildrenAsync(ZooKeeperQueueNodes.ParentPath(kind, LockName.Escape(name)), cancellationToken: Ct)).Children;
         }
-        catch (ZooKeeperNoNodeException)
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
         {
             return [];
         }
@@ -38,7 +38,7 @@ public sealed class ZooKeeperLockTests
         await using var handle = await provider.CreateLock(name).AcquireAsync(cancellationToken: Ct);
         var node = Assert.Single(await ChildrenAsync(raw, LockKind.Lock, name));
         Assert.Matches("^lock-[0-9a-f]{32}-[0-9]{10}$", node);
-        var stat = await raw.ExistsAsync(ZooKeeperLockBackend.ParentPath(LockKind.Lock, name) + "/" + node, cancellationToken: Ct);
+        var stat = await raw.ExistsAsync(ZooKeeperQueueNodes.ParentPath(LockKind.Lock, name) + "/" + node, cancellationToken: Ct);
         Assert.Equal(stat!.Czxid, handle.FencingToken);
     }
 
@@ -121,7 +121,7 @@ public sealed class ZooKeeperLockTests
             {
                 thief = await ZooKeeperClient.ConnectAsync(ZooKeeperServer.Options() with { SessionId = session.SessionId, SessionPassword = session.SessionPassword.ToArray() }, Ct);
             }
-            catch (ZooKeeperSessionExpiredException)
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.SessionExpired)
             {
                 break; // Already closed by an earlier attempt.
             }
@@ -207,7 +207,7 @@ public sealed class ZooKeeperLockTests
         var name = UniqueName();
         await using var held = await holder.CreateLock(name).AcquireAsync(cancellationToken: Ct);
         var node = Assert.Single(await ChildrenAsync(raw, LockKind.Lock, name));
-        await raw.DeleteAsync(ZooKeeperLockBackend.ParentPath(LockKind.Lock, name) + "/" + node, cancellationToken: Ct);
+        await raw.DeleteAsync(ZooKeeperQueueNodes.ParentPath(LockKind.Lock, name) + "/" + node, cancellationToken: Ct);
         await Task.Delay(Timeout.InfiniteTimeSpan, held.Lost).ContinueWith(_ => { }, Ct, TaskContinuationOptions.None, TaskScheduler.Default).WaitAsync(Patience, Ct);
     }
 
@@ -279,7 +279,7 @@ public sealed class ZooKeeperLockTests
             await using var a = await rooted.CreateLock(name).AcquireAsync(cancellationToken: Ct);
             await using var b = await plain.CreateLock(name).TryAcquireAsync(cancellationToken: Ct);
             Assert.NotNull(b);
-            Assert.NotNull(await raw.ExistsAsync(root + ZooKeeperLockBackend.ParentPath(LockKind.Lock, name), cancellationToken: Ct));
+            Assert.NotNull(await raw.ExistsAsync(root + ZooKeeperQueueNodes.ParentPath(LockKind.Lock, name), cancellationToken: Ct));
         }
         finally
         {

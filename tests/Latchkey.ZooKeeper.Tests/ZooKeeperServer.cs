@@ -44,7 +44,7 @@ internal static class ZooKeeperServer
         {
             children = await client.GetChildrenAsync(path);
         }
-        catch (ZooKeeperNoNodeException)
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
         {
             return;
         }
@@ -58,7 +58,7 @@ internal static class ZooKeeperServer
         {
             await client.DeleteAsync(path);
         }
-        catch (ZooKeeperNoNodeException)
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
         {
         }
     }

@@ -1,7 +1,7 @@
 namespace Latchkey.ZooKeeper.Client;
 
 /// <summary>How a node is created (the wire values are ZooKeeper's <c>CreateMode</c> flags).</summary>
-public enum CreateMode
+internal enum CreateMode
 {
     /// <summary>Stays until deleted.</summary>
     Persistent = 0,

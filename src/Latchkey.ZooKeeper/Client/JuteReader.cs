@@ -5,7 +5,7 @@ namespace Latchkey.ZooKeeper.Client;
 
 /// <summary>
 /// Reads Jute records from one received frame. Any length that points past the end of the frame, or is
-/// negative where null is not allowed, throws <see cref="ZooKeeperProtocolException"/>: a malformed
+/// negative where null is not allowed, throws <see cref="ZooKeeperException"/>: a malformed
 /// frame fails the connection instead of being half-read.
 /// </summary>
 internal ref struct JuteReader(ReadOnlySpan<byte> data)
@@ -44,13 +44,13 @@ internal ref struct JuteReader(ReadOnlySpan<byte> data)
         // Each string takes at least its 4-byte length, so a count beyond that is malformed, not a reason to allocate.
         if (count > Remaining / 4)
         {
-            throw new ZooKeeperProtocolException($"Vector of {count} strings does not fit in the {Remaining} bytes left of the frame.");
+            throw new ZooKeeperException(ZooKeeperErrorCode.MarshallingError, $"Vector of {count} strings does not fit in the {Remaining} bytes left of the frame.");
         }
 
         var list = new List<string>(count);
         for (var i = 0; i < count; i++)
         {
-            list.Add(ReadString() ?? throw new ZooKeeperProtocolException("Null string inside a vector of strings."));
+            list.Add(ReadString() ?? throw new ZooKeeperException(ZooKeeperErrorCode.MarshallingError, "Null string inside a vector of strings."));
         }
 
         return list;
@@ -74,7 +74,7 @@ internal ref struct JuteReader(ReadOnlySpan<byte> data)
         var length = ReadInt();
         if (length < -1)
         {
-            throw new ZooKeeperProtocolException($"Negative {what} length {length} in a frame from the server.");
+            throw new ZooKeeperException(ZooKeeperErrorCode.MarshallingError, $"Negative {what} length {length} in a frame from the server.");
         }
 
         return length;
@@ -84,7 +84,7 @@ internal ref struct JuteReader(ReadOnlySpan<byte> data)
     {
         if (count > Remaining)
         {
-            throw new ZooKeeperProtocolException($"Frame from the server is truncated: needed {count} more bytes at offset {_position}, {Remaining} left.");
+            throw new ZooKeeperException(ZooKeeperErrorCode.MarshallingError, $"Frame from the server is truncated: needed {count} more bytes at offset {_position}, {Remaining} left.");
         }
 
         var span = _data.Slice(_position, count);

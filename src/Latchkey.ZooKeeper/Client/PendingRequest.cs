@@ -10,7 +10,7 @@ internal abstract class PendingRequest
     public long SentAt { get; set; }
 
     /// <summary>
-    /// Takes the reply body, on the read loop. Throws <see cref="ZooKeeperProtocolException"/> if the body is
+    /// Takes the reply body, on the read loop. Throws <see cref="ZooKeeperException"/> if the body is
     /// malformed (the connection then fails); an error code becomes the request's exception instead.
     /// </summary>
     public abstract void Complete(int error, ref JuteReader reader);

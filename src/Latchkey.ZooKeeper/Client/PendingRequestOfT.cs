@@ -33,9 +33,9 @@ internal sealed class PendingRequest<T>(ReplyDecoder<T> decoder, Action? finishe
         {
             result = decoder(error, ref reader);
         }
-        catch (ZooKeeperProtocolException ex)
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.MarshallingError)
         {
-            _completion.TrySetException(new ZooKeeperConnectionLossException("Connection to ZooKeeper failed: malformed reply.", ex));
+            _completion.TrySetException(new ZooKeeperException(ZooKeeperErrorCode.ConnectionLoss, "Connection to ZooKeeper failed: malformed reply.", innerException: ex));
             throw;
         }
 #pragma warning disable CA1031 // Whatever the decoder throws (an error reply, or a bug) belongs to this request, not to the read loop.

@@ -1,7 +1,7 @@
 namespace Latchkey.ZooKeeper.Client;
 
 /// <summary>What a watch event reports (ZooKeeper's <c>EventType</c> values).</summary>
-public enum WatchedEventType
+internal enum WatchedEventType
 {
     /// <summary>A change of the session's state, not of a node.</summary>
     None = -1,

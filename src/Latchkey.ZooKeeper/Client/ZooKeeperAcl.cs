@@ -4,7 +4,7 @@ namespace Latchkey.ZooKeeper.Client;
 /// <param name="Permissions">Bit set: read 1, write 2, create 4, delete 8, admin 16; all 31.</param>
 /// <param name="Scheme">The scheme: <c>world</c>, <c>auth</c>, <c>digest</c>, <c>ip</c>…</param>
 /// <param name="Id">The identity in that scheme.</param>
-public sealed record ZooKeeperAcl(int Permissions, string Scheme, string Id)
+internal sealed record ZooKeeperAcl(int Permissions, string Scheme, string Id)
 {
     /// <summary>Every permission.</summary>
     public const int All = 31;

@@ -5,7 +5,7 @@ namespace Latchkey.ZooKeeper.Client;
 /// <summary>Credentials added to the session at every connect (ZooKeeper's <c>addAuthInfo</c>).</summary>
 /// <param name="Scheme">The scheme, such as <c>digest</c>.</param>
 /// <param name="Credentials">The scheme's credentials; for <c>digest</c>, the UTF-8 of <c>user:password</c>.</param>
-public sealed record ZooKeeperAuth(string Scheme, byte[] Credentials)
+internal sealed record ZooKeeperAuth(string Scheme, byte[] Credentials)
 {
     /// <summary>Digest credentials <c>user:password</c>.</summary>
     public static ZooKeeperAuth Digest(string user, string password)

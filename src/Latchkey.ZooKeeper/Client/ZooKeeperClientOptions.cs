@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Latchkey.ZooKeeper.Client;
 
 /// <summary>How a <see cref="ZooKeeperClient"/> connects.</summary>
-public sealed record ZooKeeperClientOptions
+internal sealed record ZooKeeperClientOptions
 {
     /// <summary>The default client port.</summary>
     public const int DefaultPort = 2181;

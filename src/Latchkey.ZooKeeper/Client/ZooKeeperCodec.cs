@@ -51,38 +51,6 @@ internal static class ZooKeeperCodec
         w.WriteInt(version);
     }
 
-    /// <summary>
-    /// A multi: each operation as a <c>MultiHeader</c> (type, done = false, err = -1) and its request, closed by
-    /// a header with type -1, done = true, err = -1.
-    /// </summary>
-    public static void WriteMulti(JuteWriter w, IReadOnlyList<(ZooKeeperOperation Op, string ServerPath)> ops, IReadOnlyList<ZooKeeperAcl> defaultAcl)
-    {
-        foreach (var (op, path) in ops)
-        {
-            w.WriteInt(op.OpCode);
-            w.WriteBool(false);
-            w.WriteInt(-1);
-            switch (op.OpCode)
-            {
-                case OpCode.Create2 or OpCode.CreateContainer:
-                    WriteCreate(w, path, op.Data.Span, op.Acl ?? defaultAcl, op.Mode);
-                    break;
-                case OpCode.Delete or OpCode.Check:
-                    WritePathVersion(w, path, op.Version);
-                    break;
-                case OpCode.SetData:
-                    WriteSetData(w, path, op.Data.Span, op.Version);
-                    break;
-                default:
-                    throw new ArgumentException($"Operation type {op.OpCode} cannot be part of a multi.", nameof(ops));
-            }
-        }
-
-        w.WriteInt(-1);
-        w.WriteBool(true);
-        w.WriteInt(-1);
-    }
-
     public static void WriteAuth(JuteWriter w, ZooKeeperAuth auth)
     {
         w.WriteInt(0);
@@ -98,47 +66,8 @@ internal static class ZooKeeperCodec
         w.WriteStringVector(child);
     }
 
-    /// <summary>Reads the multi reply: a <c>MultiHeader</c> and a result per operation until a header with done = true.</summary>
-    public static List<ZooKeeperOperationResult> ReadMulti(ref JuteReader r, Func<string, string> toClientPath)
-    {
-        var results = new List<ZooKeeperOperationResult>();
-        while (true)
-        {
-            var type = r.ReadInt();
-            var done = r.ReadBool();
-            var err = r.ReadInt();
-            if (done)
-            {
-                return results;
-            }
-
-            switch (type)
-            {
-                case OpCode.Create:
-                    results.Add(new ZooKeeperOperationResult(ZooKeeperErrorCode.Ok, toClientPath(ReadPath(ref r))));
-                    break;
-                case OpCode.Create2 or OpCode.CreateContainer:
-                    var path = toClientPath(ReadPath(ref r));
-                    results.Add(new ZooKeeperOperationResult(ZooKeeperErrorCode.Ok, path, r.ReadStat()));
-                    break;
-                case OpCode.SetData:
-                    results.Add(new ZooKeeperOperationResult(ZooKeeperErrorCode.Ok, Stat: r.ReadStat()));
-                    break;
-                case OpCode.Delete or OpCode.Check:
-                    results.Add(new ZooKeeperOperationResult(ZooKeeperErrorCode.Ok));
-                    break;
-                case OpCode.Error:
-                    // An ErrorResponse repeats the code of its header.
-                    results.Add(new ZooKeeperOperationResult((ZooKeeperErrorCode)r.ReadInt()));
-                    break;
-                default:
-                    throw new ZooKeeperProtocolException($"Unknown operation type {type} (err {err}) in a multi reply.");
-            }
-        }
-    }
-
     public static string ReadPath(ref JuteReader r) =>
-        r.ReadString() ?? throw new ZooKeeperProtocolException("Null path in a reply.");
+        r.ReadString() ?? throw new ZooKeeperException(ZooKeeperErrorCode.MarshallingError, "Null path in a reply.");
 
     public static (WatchedEventType Type, int State, string Path) ReadWatcherEvent(ref JuteReader r)
     {

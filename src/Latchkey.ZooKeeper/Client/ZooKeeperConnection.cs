@@ -55,7 +55,7 @@ internal sealed class ZooKeeperConnection : IDisposable
         }
     }
 
-    /// <summary>Connects, shakes hands and authenticates. Throws <see cref="ZooKeeperSessionExpiredException"/> if the server says the session is gone.</summary>
+    /// <summary>Connects, shakes hands and authenticates. Throws <see cref="ZooKeeperException"/> if the server says the session is gone.</summary>
     public static async Task<ZooKeeperConnection> OpenAsync(
         ZooKeeperClient owner, string host, int port, ConnectRequest request, IReadOnlyList<ZooKeeperAuth> auth, ZooKeeperClientOptions options, CancellationToken cancellationToken)
     {
@@ -142,7 +142,7 @@ internal sealed class ZooKeeperConnection : IDisposable
     public void Dispose() => Fail(new ObjectDisposedException(nameof(ZooKeeperConnection)));
 
     private void Fail(Exception reason) =>
-        Fail(reason, new ZooKeeperConnectionLossException($"Connection to ZooKeeper at {Endpoint} lost: {reason.Message}", reason));
+        Fail(reason, new ZooKeeperException(ZooKeeperErrorCode.ConnectionLoss, $"Connection to ZooKeeper at {Endpoint} lost: {reason.Message}", innerException: reason));
 
     private int NextXid()
     {
@@ -168,7 +168,7 @@ internal sealed class ZooKeeperConnection : IDisposable
         Session = ConnectResponse.Read(response.Span);
         if (Session.TimeoutMs <= 0)
         {
-            throw new ZooKeeperSessionExpiredException($"ZooKeeper at {Endpoint} says session 0x{request.SessionId:x} has expired.");
+            throw new ZooKeeperException(ZooKeeperErrorCode.SessionExpired, $"ZooKeeper at {Endpoint} says session 0x{request.SessionId:x} has expired.");
         }
 
         // Auth is answered out of the request pipeline, one reply per packet, before anything else is sent.
@@ -178,12 +178,12 @@ internal sealed class ZooKeeperConnection : IDisposable
             var header = ReadHeader(reply.Span);
             if (header.Xid != Xid.Auth)
             {
-                throw new ZooKeeperProtocolException($"Expected the reply to an auth packet from {Endpoint}, got xid {header.Xid}.");
+                throw new ZooKeeperException(ZooKeeperErrorCode.MarshallingError, $"Expected the reply to an auth packet from {Endpoint}, got xid {header.Xid}.");
             }
 
             if (header.Error != 0)
             {
-                throw new ZooKeeperAuthFailedException($"ZooKeeper at {Endpoint} refused the '{auth[i].Scheme}' credentials ({(ZooKeeperErrorCode)header.Error}).", path: null);
+                throw new ZooKeeperException(ZooKeeperErrorCode.AuthFailed, $"ZooKeeper at {Endpoint} refused the '{auth[i].Scheme}' credentials ({(ZooKeeperErrorCode)header.Error}).", path: null);
             }
         }
     }
@@ -201,7 +201,7 @@ internal sealed class ZooKeeperConnection : IDisposable
         var length = BinaryPrimitives.ReadInt32BigEndian(_readBuffer.AsSpan(_readStart));
         if (length < 0 || length > _maxFrame)
         {
-            throw new ZooKeeperProtocolException($"Frame length {length} from {Endpoint} is outside 0–{_maxFrame}: not a ZooKeeper server, or a corrupt stream.");
+            throw new ZooKeeperException(ZooKeeperErrorCode.MarshallingError, $"Frame length {length} from {Endpoint} is outside 0–{_maxFrame}: not a ZooKeeper server, or a corrupt stream.");
         }
 
         _readStart += 4;
@@ -280,7 +280,7 @@ internal sealed class ZooKeeperConnection : IDisposable
         {
             if (!_inFlight.TryPeek(out pending!) || pending.Xid != header.Xid)
             {
-                throw new ZooKeeperProtocolException($"Reply with xid {header.Xid} from {Endpoint}, but the oldest request in flight is {(pending is null ? "none" : pending.Xid.ToString(System.Globalization.CultureInfo.InvariantCulture))}.");
+                throw new ZooKeeperException(ZooKeeperErrorCode.MarshallingError, $"Reply with xid {header.Xid} from {Endpoint}, but the oldest request in flight is {(pending is null ? "none" : pending.Xid.ToString(System.Globalization.CultureInfo.InvariantCulture))}.");
             }
 
             _inFlight.Dequeue();

@@ -1,7 +1,7 @@
 namespace Latchkey.ZooKeeper.Client;
 
 /// <summary>Error codes of ZooKeeper replies (ZooKeeper's <c>KeeperException.Code</c> values).</summary>
-public enum ZooKeeperErrorCode
+internal enum ZooKeeperErrorCode
 {
     /// <summary>No error.</summary>
     Ok = 0,

@@ -1,60 +1,59 @@
 namespace Latchkey.ZooKeeper.Client;
 
-/// <summary>An error reply from ZooKeeper, or a failure of the client's connection or session. Subclasses name the common codes.</summary>
-public class ZooKeeperException : Exception
+/// <summary>
+/// An error reply from ZooKeeper, or a failure of the client's connection or session; <see cref="Code"/> says
+/// which. Callers filter on it (<c>catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)</c>),
+/// as ZooKeeper's own client does with <c>KeeperException.code()</c>. A malformed frame from the server is
+/// <see cref="ZooKeeperErrorCode.MarshallingError"/>; a session the client gave up on is
+/// <see cref="ZooKeeperErrorCode.SessionExpired"/>.
+/// </summary>
+internal sealed class ZooKeeperException : Exception
 {
-    /// <summary>Creates the exception.</summary>
     public ZooKeeperException()
-        : this(ZooKeeperErrorCode.SystemError, "ZooKeeper error.", path: null)
+        : this(ZooKeeperErrorCode.SystemError, "ZooKeeper error.")
     {
     }
 
-    /// <summary>Creates the exception with a message.</summary>
     public ZooKeeperException(string message)
-        : this(ZooKeeperErrorCode.SystemError, message, path: null)
+        : this(ZooKeeperErrorCode.SystemError, message)
     {
     }
 
-    /// <summary>Creates the exception with a message and its cause.</summary>
     public ZooKeeperException(string message, Exception innerException)
         : this(ZooKeeperErrorCode.SystemError, message, path: null, innerException)
     {
     }
 
-    /// <summary>Creates the exception for an error code.</summary>
-    /// <param name="code">The error code.</param>
-    /// <param name="message">What went wrong.</param>
-    /// <param name="path">The node concerned, if any.</param>
-    /// <param name="innerException">The cause, if any.</param>
-    public ZooKeeperException(ZooKeeperErrorCode code, string message, string? path, Exception? innerException = null)
+    public ZooKeeperException(ZooKeeperErrorCode code, string message, string? path = null, Exception? innerException = null)
         : base(message, innerException)
     {
         Code = code;
         Path = path;
     }
 
-    /// <summary>The error code.</summary>
+    /// <summary>What went wrong.</summary>
     public ZooKeeperErrorCode Code { get; }
 
     /// <summary>The node concerned, if any.</summary>
     public string? Path { get; }
 
-    /// <summary>The typed exception for an error code of a reply.</summary>
+    /// <summary>The exception for an error code of a reply.</summary>
     public static ZooKeeperException FromCode(ZooKeeperErrorCode code, string? path)
     {
         var where = path is null ? string.Empty : $" ({path})";
-        return code switch
+        var message = code switch
         {
-            ZooKeeperErrorCode.NoNode => new ZooKeeperNoNodeException($"Node does not exist{where}.", path),
-            ZooKeeperErrorCode.NodeExists => new ZooKeeperNodeExistsException($"Node already exists{where}.", path),
-            ZooKeeperErrorCode.BadVersion => new ZooKeeperBadVersionException($"Node version did not match{where}.", path),
-            ZooKeeperErrorCode.NotEmpty => new ZooKeeperNotEmptyException($"Node has children{where}.", path),
-            ZooKeeperErrorCode.NoAuth => new ZooKeeperNoAuthException($"Not authorized{where}: the session's credentials lack the permission.", path),
-            ZooKeeperErrorCode.AuthFailed => new ZooKeeperAuthFailedException($"ZooKeeper refused the credentials{where}.", path),
-            ZooKeeperErrorCode.SessionExpired => new ZooKeeperSessionExpiredException($"ZooKeeper session expired{where}.", path),
-            ZooKeeperErrorCode.ConnectionLoss => new ZooKeeperConnectionLossException($"Connection to ZooKeeper lost{where}.", path),
-            ZooKeeperErrorCode.MarshallingError => new ZooKeeperProtocolException($"Malformed ZooKeeper frame{where}.", path),
-            _ => new ZooKeeperException(code, $"ZooKeeper error {code} ({(int)code}){where}.", path),
+            ZooKeeperErrorCode.NoNode => $"Node does not exist{where}.",
+            ZooKeeperErrorCode.NodeExists => $"Node already exists{where}.",
+            ZooKeeperErrorCode.BadVersion => $"Node version did not match{where}.",
+            ZooKeeperErrorCode.NotEmpty => $"Node has children{where}.",
+            ZooKeeperErrorCode.NoAuth => $"Not authorized{where}: the session's credentials lack the permission.",
+            ZooKeeperErrorCode.AuthFailed => $"ZooKeeper refused the credentials{where}.",
+            ZooKeeperErrorCode.SessionExpired => $"ZooKeeper session expired{where}.",
+            ZooKeeperErrorCode.ConnectionLoss => $"Connection to ZooKeeper lost{where}.",
+            ZooKeeperErrorCode.MarshallingError => $"Malformed ZooKeeper frame{where}.",
+            _ => $"ZooKeeper error {code} ({(int)code}){where}.",
         };
+        return new ZooKeeperException(code, message, path);
     }
 }

@@ -1,7 +1,7 @@
 namespace Latchkey.ZooKeeper.Client;
 
 /// <summary>The state of a client's session (the values of ZooKeeper's <c>KeeperState</c> where they exist).</summary>
-public enum ZooKeeperSessionState
+internal enum ZooKeeperSessionState
 {
     /// <summary>The connection dropped; the client is reconnecting and the session may still be alive.</summary>
     Disconnected = 0,

@@ -12,7 +12,7 @@ namespace Latchkey.ZooKeeper.Client;
 /// <param name="DataLength">The length of its data.</param>
 /// <param name="NumChildren">The number of its children.</param>
 /// <param name="Pzxid">The transaction id that last changed its children.</param>
-public sealed record ZooKeeperStat(
+internal sealed record ZooKeeperStat(
     long Czxid,
     long Mzxid,
     long Ctime,
