@@ -1,5 +1,6 @@
 using Latchkey;
 using Latchkey.Bench;
+using Latchkey.Cli.Bench;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -10,7 +11,7 @@ Console.CancelKeyPress += (_, e) =>
     stop.Cancel();
 };
 
-var app = new CommandApp<BenchCommand>();
+var app = new CommandApp<PlotBenchCommand>();
 app.Configure(config =>
 {
     config.SetApplicationName("Latchkey.Bench");

@@ -1,4 +1,4 @@
-namespace Latchkey.Bench;
+namespace Latchkey.Cli;
 
 /// <summary>
 /// The backend used when none is given: <c>LATCHKEY_BACKEND</c>, else the embedded <c>file://</c> backend in

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace Latchkey.Bench;
+namespace Latchkey.Cli;
 
 /// <summary>
 /// Starts a .NET app of this build (the bench, the CLI) as a child process: through its native
