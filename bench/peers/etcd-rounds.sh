@@ -3,8 +3,8 @@
 #
 #   bench/peers/etcd-rounds.sh ROUNDS "LABEL|HARNESS_DIR|SCHEME[|QUERY] ..." -- BENCH_ARGS...
 #
-# LABEL names a run, HARNESS_DIR holds a built Latchkey.Cli (with the peers' assemblies copied in, as
-# run-all.sh does, for the peer-* schemes), SCHEME is etcd, peer-etcd-v3lock or peer-etcd-putdelete, and
+# LABEL names a run, HARNESS_DIR holds a built harness (bench/Latchkey.Bench/bin/Release/net10.0, or a copy
+# of an older build's), SCHEME is etcd, peer-etcd-v3lock or peer-etcd-putdelete, and
 # QUERY an optional connection-string query (shape=txn, txn-read, txn-put or put-range for the
 # Put+Delete peer sending other request shapes; see EtcdPutDeleteBackendFactory).
 # Example: two builds and v3lock, 64 contenders on one lock sharing a provider, four rounds:
@@ -43,7 +43,7 @@ for round in $(seq 1 "$rounds"); do
   sleep 2 # let it settle
   for i in $(seq 0 $((count - 1))); do
     IFS='|' read -r label harness scheme query <<< "${entries[$(((i + round) % count))]}"
-    out=$("$harness/Latchkey.Cli" bench --backend "$scheme://$endpoint${query:+?$query}" "$@" -d "${DURATION:-4s}" --warmup "${WARMUP:-3s}" 2>&1)
+    out=$("$harness/Latchkey.Bench" --backend "$scheme://$endpoint${query:+?$query}" "$@" -d "${DURATION:-4s}" --warmup "${WARMUP:-3s}" 2>&1)
     cycles=$(grep -E 'cycles/s' <<< "$out" | grep -oE '[0-9,]+ *│$' | tr -d ' │,')
     handoff=$(grep -E 'hand-off p50' <<< "$out" | sed -E 's/.*│ +([^│]+)│$/\1/' | tr -s ' ')
     echo "round $round | $label | ${cycles:-FAILED} | $handoff"

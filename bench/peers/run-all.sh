@@ -1,34 +1,28 @@
 #!/usr/bin/env bash
-# Runs Latchkey's backends and the peers through the same harness (`latchkey bench`) on the same servers,
-# one after the other, plus etcd's Go Mutex and Curator's InterProcessMutex (their own programs, same
-# workload), and prints a Markdown table. Short runs: each is WARMUP + DURATION.
+# Runs Latchkey's backends and the peers through the same harness (bench/Latchkey.Bench: the engine of
+# `latchkey bench` with the peers' backends beside it) on the same servers, one after the other, plus etcd's
+# Go Mutex and Curator's InterProcessMutex (their own programs, same workload), and prints a Markdown table.
+# Short runs: each is WARMUP + DURATION.
 #
+#   dotnet build -c Release bench/Latchkey.Bench
 #   bench/peers/run-all.sh [OUT_DIR]
 #
-# Needs: the dev servers' addresses (source /tmp/lk-dev-servers/env, or LATCHKEY_ETCD/REDIS/ZK set),
-# a built CLI (CLI_BIN, default src/Latchkey.Cli/bin/Debug/net10.0) and a built peers library
-# (PEERS_BIN, default bench/Latchkey.Bench.Peers/bin/Debug/net10.0). The harness is copied to a scratch
-# directory with the peers beside it, without its deps.json, so the runtime loads every dll found there
-# (the peers' dependencies, DistributedLock.*, are not in the CLI's deps.json).
+# Needs: the servers' addresses (source the env file of scripts/test-servers.sh, or set LATCHKEY_ETCD/REDIS/ZK)
+# and a built harness (HARNESS_BIN, default bench/Latchkey.Bench/bin/Release/net10.0).
 # DURATION (default 5s), WARMUP (3s: a .NET client still spends about a quarter of its CPU in the JIT
 # 3-7 s into a run on 2 cores), ONLY (a regex of run labels to keep) tune it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="${1:-/tmp/latchkey-peers/results-$(date -u +%Y%m%dT%H%M%SZ)}"
-cli_bin="${CLI_BIN:-$root/src/Latchkey.Cli/bin/Debug/net10.0}"
-peers_bin="${PEERS_BIN:-$root/bench/Latchkey.Bench.Peers/bin/Debug/net10.0}"
+harness="${HARNESS_BIN:-$root/bench/Latchkey.Bench/bin/Release/net10.0}/Latchkey.Bench"
 duration="${DURATION:-5s}"
 warmup="${WARMUP:-3s}"
 only="${ONLY:-.}"
-: "${LATCHKEY_ETCD:?source /tmp/lk-dev-servers/env first}" "${LATCHKEY_REDIS:?}" "${LATCHKEY_ZK:?}"
+: "${LATCHKEY_ETCD:?source the servers env file first}" "${LATCHKEY_REDIS:?}" "${LATCHKEY_ZK:?}"
 etcd="${LATCHKEY_ETCD#*://}"; redis="${LATCHKEY_REDIS#*://}"; zk="${LATCHKEY_ZK#*://}"
 
-harness="$out/harness"
+[ -x "$harness" ] || { echo "no harness at $harness: dotnet build -c Release bench/Latchkey.Bench" >&2; exit 1; }
 mkdir -p "$out"
-rm -rf "$harness"
-cp -r "$cli_bin" "$harness"
-cp "$peers_bin"/Latchkey.Bench.Peers.dll "$peers_bin"/DistributedLock.*.dll "$harness"/
-rm -f "$harness"/*.deps.json
 
 # label|contenders|locks|hold|think|extra harness flags
 # Without --shared-provider every contender has a provider (connection, lease, session) of its own, as 64
@@ -74,7 +68,7 @@ for w in "${workloads[@]}"; do
     # users: 64 contenders share one provider (one session) there.
     if [[ "$uri" == zk://* && "$n" -gt 32 && "$extra" != *--shared-provider* ]]; then flags+=(--shared-provider); fi
     file="$out/$wl--${name// /_}"
-    run "$wl | $name" "$file" "$harness/Latchkey.Cli" bench --backend "$uri" -n "$n" -k "$k" --hold "$hold" --think "$think" \
+    run "$wl | $name" "$file" "$harness" --backend "$uri" -n "$n" -k "$k" --hold "$hold" --think "$think" \
       -d "$duration" --warmup "$warmup" --json "$file.json" ${flags[@]+"${flags[@]}"}
   done
   holdms="${hold%ms}"; thinkms="${think%ms}"

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using Latchkey.Bench;
 using Spectre.Console.Cli;
 
 namespace Latchkey.Cli;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
-using Latchkey.Bench;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -167,7 +166,7 @@ internal sealed class DemoCommand(CliConsoles consoles) : AsyncCommand<DemoSetti
         var arguments = new List<string>
         {
             LatchkeyApp.DemoWorkerCommandName, "--backend", backend, "--lock", LockName, "--worker", name,
-            "--rounds", rounds.ToString(CultureInfo.InvariantCulture), "--hold", BenchRunner.FormatDuration(Hold),
+            "--rounds", rounds.ToString(CultureInfo.InvariantCulture), "--hold", DurationConverter.Format(Hold),
             "--journal", Path.Combine(journals, name + ".log"),
         };
         if (dieHolding)

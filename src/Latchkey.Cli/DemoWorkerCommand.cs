@@ -1,5 +1,4 @@
 using System.Globalization;
-using Latchkey.Bench;
 using Spectre.Console.Cli;
 
 namespace Latchkey.Cli;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Latchkey.Bench;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -27,7 +26,7 @@ internal sealed class ElectCommand(CliConsoles consoles) : AsyncCommand<ElectSet
         }
         catch (TimeoutException)
         {
-            consoles.Error.MarkupLineInterpolated($"[yellow]latchkey:[/] not elected in '{settings.Name}' within {BenchRunner.FormatDuration(settings.Timeout!.Value)}.");
+            consoles.Error.MarkupLineInterpolated($"[yellow]latchkey:[/] not elected in '{settings.Name}' within {DurationConverter.Format(settings.Timeout!.Value)}.");
             return ExitCodes.Busy;
         }
 

@@ -1,4 +1,4 @@
-using Latchkey.Bench;
+using Latchkey.Cli.Bench;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -37,8 +37,9 @@ internal static class LatchkeyApp
             config.AddCommand<BenchCommand>("bench")
                 .WithDescription("Measure a backend: cycles/s, acquire and hand-off latency, fairness, memory.")
                 .WithExample("bench", "--backend", "memory://", "--contenders", "1")
-                .WithExample("bench", "--contenders", "8", "--hold", "100us", "--think", "100us", "--json", "bench.json", "--plot", "bench.png");
+                .WithExample("bench", "--contenders", "8", "--hold", "100us", "--think", "100us", "--json", "bench.json");
             config.AddCommand<DemoWorkerCommand>(DemoWorkerCommandName).IsHidden();
+            config.AddCommand<BenchWorkerCommand>(BenchRunner.WorkerCommand).IsHidden();
 
             config.SetExceptionHandler((exception, _) => Report(consoles.Error, exception));
         });

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using Latchkey.Bench;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -27,7 +26,7 @@ internal class LockSettings : BackendSettings
     {
         if (Ttl <= TimeSpan.Zero)
         {
-            return ValidationResult.Error($"--ttl must be more than zero; got {BenchRunner.FormatDuration(Ttl)}.");
+            return ValidationResult.Error($"--ttl must be more than zero; got {DurationConverter.Format(Ttl)}.");
         }
 
         return base.Validate();

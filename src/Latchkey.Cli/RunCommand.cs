@@ -1,5 +1,4 @@
 using System.Globalization;
-using Latchkey.Bench;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -29,7 +28,7 @@ internal sealed class RunCommand(CliConsoles consoles) : AsyncCommand<RunSetting
             }
             else
             {
-                consoles.Error.MarkupLineInterpolated($"[yellow]latchkey:[/] lock '{settings.Name}' was not acquired within {BenchRunner.FormatDuration(settings.Timeout!.Value)}.");
+                consoles.Error.MarkupLineInterpolated($"[yellow]latchkey:[/] lock '{settings.Name}' was not acquired within {DurationConverter.Format(settings.Timeout!.Value)}.");
             }
 
             return ExitCodes.Busy;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Latchkey.Bench;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -1,5 +1,3 @@
-using Latchkey.Bench;
-
 namespace Latchkey.Cli.Tests;
 
 public sealed class HistogramTests

@@ -1,5 +1,3 @@
-using Latchkey.Bench;
-
 namespace Latchkey.Cli.Tests;
 
 /// <summary>The bench's bookkeeping of hand-offs and turns, on scripted timelines (timestamps are plain numbers).</summary>

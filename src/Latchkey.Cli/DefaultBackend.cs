@@ -1,9 +1,9 @@
-namespace Latchkey.Bench;
+namespace Latchkey.Cli;
 
 /// <summary>
 /// The backend used when none is given: <c>LATCHKEY_BACKEND</c>, else the embedded <c>file://</c> backend in
-/// <c>$XDG_RUNTIME_DIR/latchkey</c> or, without one, <c>latchkey-USER</c> in the temp directory. The CLI uses
-/// the same rule.
+/// <c>$XDG_RUNTIME_DIR/latchkey</c> or, without one, <c>latchkey-USER</c> in the temp directory. Every command
+/// (and the bench harness under <c>bench/</c>) uses this one rule.
 /// </summary>
 public static class DefaultBackend
 {

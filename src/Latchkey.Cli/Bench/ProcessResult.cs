@@ -1,4 +1,4 @@
-namespace Latchkey.Bench;
+namespace Latchkey.Cli.Bench;
 
 /// <summary>The raw figures of the contenders of one process; merged into a <see cref="BenchSummary"/>.</summary>
 public sealed record ProcessResult

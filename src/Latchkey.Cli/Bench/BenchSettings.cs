@@ -1,7 +1,8 @@
 using System.ComponentModel;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace Latchkey.Bench;
+namespace Latchkey.Cli.Bench;
 
 /// <summary>The options of <c>latchkey bench</c>.</summary>
 public class BenchSettings : CommandSettings
@@ -74,14 +75,28 @@ public class BenchSettings : CommandSettings
     [Description("Also write the figures as JSON to FILE.")]
     public string? Json { get; init; }
 
-    /// <summary>Where to save a chart.</summary>
+    /// <summary>Where to save a chart: an option of the harness under <c>bench/</c> only; the tool refuses it, saying where to run it.</summary>
     [CommandOption("--plot <FILE>")]
-    [Description("Also save a PNG chart (latency histograms, cycles per contender) to FILE.")]
+    [Description("Also save a PNG chart (latency histograms, cycles per contender) to FILE. Only in the bench harness (dotnet run --project bench/Latchkey.Bench), not in the latchkey tool.")]
     public string? Plot { get; init; }
 
     /// <summary>A run id (lock names are latchkey-bench/RUNID/K).</summary>
     [CommandOption("--run-id <ID>", IsHidden = true)]
     public string? RunId { get; init; }
+
+    /// <inheritdoc/>
+    public override ValidationResult Validate()
+    {
+        try
+        {
+            ToOptions().Validate();
+            return ValidationResult.Success();
+        }
+        catch (ArgumentException ex)
+        {
+            return ValidationResult.Error(ex.Message);
+        }
+    }
 
     /// <summary>The engine's options.</summary>
     public BenchOptions ToOptions()

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Latchkey.Bench;
+namespace Latchkey.Cli.Bench;
 
 /// <summary>The figures of a bench run. Latencies in microseconds, memory in bytes.</summary>
 public sealed record BenchSummary

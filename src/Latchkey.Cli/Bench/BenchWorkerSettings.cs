@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using Spectre.Console.Cli;
 
-namespace Latchkey.Bench;
+namespace Latchkey.Cli.Bench;
 
 /// <summary>The options of the hidden <c>bench-worker</c> command: a bench's options plus this worker's share.</summary>
 public sealed class BenchWorkerSettings : BenchSettings

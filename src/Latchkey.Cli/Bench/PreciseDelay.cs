@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace Latchkey.Bench;
+namespace Latchkey.Cli.Bench;
 
 /// <summary>
 /// Waits of a given length with tens-of-microseconds precision, for hold and think times.

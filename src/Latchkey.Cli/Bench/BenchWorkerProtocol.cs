@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Latchkey.Bench;
+namespace Latchkey.Cli.Bench;
 
 /// <summary>The lines a parent and its bench workers exchange on standard input and output.</summary>
 internal static class BenchWorkerProtocol

@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 
-namespace Latchkey.Bench;
+namespace Latchkey.Cli.Bench;
 
 /// <summary>Runs a bench: contenders in this process, or spread over worker processes, then merges their figures.</summary>
 public static class BenchRunner
@@ -13,14 +12,20 @@ public static class BenchRunner
     /// <summary>Runs the bench and returns its figures.</summary>
     /// <param name="options">What to run.</param>
     /// <param name="progress">Told the run's progress, 0 to 1, every 100 ms.</param>
+    /// <param name="workerApp">
+    /// The app (its assembly's path) started for each worker process when <see cref="BenchOptions.Processes"/> is more
+    /// than one; it must serve the <see cref="WorkerCommand"/>. Default: this CLI. The harness under <c>bench/</c>
+    /// passes itself, so that its workers find the peers' backends too.
+    /// </param>
     /// <param name="cancellationToken">Stops the run (contenders, workers) early.</param>
-    public static async Task<BenchSummary> RunAsync(BenchOptions options, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
+    public static async Task<BenchSummary> RunAsync(
+        BenchOptions options, IProgress<double>? progress = null, string? workerApp = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var results = options.Processes == 1
             ? [await RunInProcessAsync(options, progress, cancellationToken)]
-            : await RunInWorkersAsync(options, progress, cancellationToken);
+            : await RunInWorkersAsync(options, progress, workerApp ?? typeof(BenchRunner).Assembly.Location, cancellationToken);
         return BenchSummary.Merge(options, results);
     }
 
@@ -128,7 +133,8 @@ public static class BenchRunner
             options, 0, options.Contenders, board, () => Task.FromResult(Stopwatch.GetTimestamp()), progress, cancellationToken);
     }
 
-    private static async Task<ProcessResult[]> RunInWorkersAsync(BenchOptions options, IProgress<double>? progress, CancellationToken cancellationToken)
+    private static async Task<ProcessResult[]> RunInWorkersAsync(
+        BenchOptions options, IProgress<double>? progress, string workerApp, CancellationToken cancellationToken)
     {
         await using (var probe = await Connections.OpenAsync(options.Backend, cancellationToken))
         {
@@ -148,7 +154,7 @@ public static class BenchRunner
             for (var p = 0; p < options.Processes; p++)
             {
                 var count = (options.Contenders / options.Processes) + (p < options.Contenders % options.Processes ? 1 : 0);
-                workers.Add(BenchWorkerProcess.Start(options, first, count, boardPath));
+                workers.Add(BenchWorkerProcess.Start(workerApp, options, first, count, boardPath));
                 first += count;
             }
 
@@ -192,7 +198,4 @@ public static class BenchRunner
     /// <summary>Reads a worker's result.</summary>
     public static ProcessResult Deserialize(string json) =>
         JsonSerializer.Deserialize<ProcessResult>(json) ?? throw new InvalidDataException("A bench worker sent an empty result.");
-
-    /// <summary>Formats a duration the way the command line reads it back (milliseconds).</summary>
-    public static string FormatDuration(TimeSpan span) => span.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) + "ms";
 }

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace Latchkey.Bench;
+namespace Latchkey.Cli;
 
 /// <summary>
-/// Starts a .NET app of this build (the bench, the CLI) as a child process: through its native
+/// Starts a .NET app of this build (the CLI, or the bench harness that hosts its engine) as a child process: through its native
 /// launcher beside the assembly when there is one, else through the <c>dotnet</c> host that runs us.
 /// Works the same under <c>dotnet run</c>, <c>dotnet test</c> and an installed tool.
 /// </summary>

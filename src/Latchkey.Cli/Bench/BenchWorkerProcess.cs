@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Latchkey.Bench;
+namespace Latchkey.Cli.Bench;
 
 /// <summary>A worker process of a multi-process run, seen from its parent.</summary>
 internal sealed class BenchWorkerProcess : IDisposable
@@ -15,7 +15,7 @@ internal sealed class BenchWorkerProcess : IDisposable
         _errors = process.StandardError.ReadToEndAsync();
     }
 
-    public static BenchWorkerProcess Start(BenchOptions options, int first, int count, string boardPath)
+    public static BenchWorkerProcess Start(string workerApp, BenchOptions options, int first, int count, string boardPath)
     {
         var arguments = new List<string>
         {
@@ -23,11 +23,11 @@ internal sealed class BenchWorkerProcess : IDisposable
             "--backend", options.Backend,
             "--contenders", options.Contenders.ToString(CultureInfo.InvariantCulture),
             "--locks", options.Locks.ToString(CultureInfo.InvariantCulture),
-            "--duration", BenchRunner.FormatDuration(options.Duration),
-            "--warmup", BenchRunner.FormatDuration(options.Warmup),
-            "--hold", BenchRunner.FormatDuration(options.Hold),
-            "--think", BenchRunner.FormatDuration(options.Think),
-            "--ttl", BenchRunner.FormatDuration(options.Ttl),
+            "--duration", DurationConverter.Format(options.Duration),
+            "--warmup", DurationConverter.Format(options.Warmup),
+            "--hold", DurationConverter.Format(options.Hold),
+            "--think", DurationConverter.Format(options.Think),
+            "--ttl", DurationConverter.Format(options.Ttl),
             "--run-id", options.RunId,
             "--first", first.ToString(CultureInfo.InvariantCulture),
             "--count", count.ToString(CultureInfo.InvariantCulture),
@@ -38,7 +38,7 @@ internal sealed class BenchWorkerProcess : IDisposable
             arguments.Add("--shared-provider");
         }
 
-        var info = ProcessLauncher.For(typeof(BenchWorkerProcess).Assembly.Location, arguments);
+        var info = ProcessLauncher.For(workerApp, arguments);
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start a bench worker process.");
         return new BenchWorkerProcess(process);
     }

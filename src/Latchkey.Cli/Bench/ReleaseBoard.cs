@@ -1,6 +1,6 @@
 using System.IO.MemoryMappedFiles;
 
-namespace Latchkey.Bench;
+namespace Latchkey.Cli.Bench;
 
 /// <summary>
 /// Per lock: who released it last and when (a Stopwatch timestamp), how many times it was granted, since

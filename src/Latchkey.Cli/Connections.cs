@@ -1,4 +1,4 @@
-namespace Latchkey.Bench;
+namespace Latchkey.Cli;
 
 /// <summary>Opens providers so that a malformed string or an unreachable backend fails at once, not at the first acquire.</summary>
 public static class Connections

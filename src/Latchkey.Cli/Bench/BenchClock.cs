@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Latchkey.Bench;
+namespace Latchkey.Cli.Bench;
 
 /// <summary>The run's schedule in Stopwatch timestamps: start, end of warm-up, end.</summary>
 internal sealed record BenchClock(long Start, long MeasureStart, long End)

@@ -1,6 +1,6 @@
 using Spectre.Console.Cli;
 
-namespace Latchkey.Bench;
+namespace Latchkey.Cli.Bench;
 
 /// <summary>
 /// The hidden <c>bench-worker</c> command a multi-process run starts: connects, says <c>ready</c>, waits for

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Latchkey.Bench;
+namespace Latchkey.Cli.Bench;
 
 /// <summary>
 /// A log-linear histogram of durations in Stopwatch ticks converted to nanoseconds: exact below 128 ns,

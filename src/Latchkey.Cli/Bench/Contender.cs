@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Latchkey.Bench;
+namespace Latchkey.Cli.Bench;
 
 /// <summary>One contender's loop: acquire, hold, note the release on the board, release, think.</summary>
 internal sealed class Contender(long id, int lockIndex, IDistributedLock distributedLock)

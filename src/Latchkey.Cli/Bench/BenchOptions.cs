@@ -1,4 +1,4 @@
-namespace Latchkey.Bench;
+namespace Latchkey.Cli.Bench;
 
 /// <summary>What one bench run does.</summary>
 public sealed record BenchOptions
