@@ -1,5 +1,13 @@
 using System.Runtime.InteropServices;
 using Latchkey.Cli;
+using Latchkey.Etcd;
+using Latchkey.Redis;
+using Latchkey.ZooKeeper;
+
+// The tool's backends, registered by hand (no assembly scan: a single-file or native build has no files to scan).
+EtcdBackend.Register();
+RedisBackend.Register();
+ZooKeeperBackend.Register();
 
 using var stop = new CancellationTokenSource();
 
