@@ -34,6 +34,8 @@ public sealed class LockProvider : ILockProvider, IDisposable
 
     internal ILogger Logger => _logger;
 
+    internal bool RecordLockNamesInMetrics => _options.RecordLockNamesInMetrics;
+
     internal ReentrancyTable Reentrancy { get; }
 
     /// <summary>

@@ -32,38 +32,57 @@ internal static class Acquisition
             }
         }
 
+        var scope = LockTelemetry.StartAcquire(provider, request);
         LockAcquisition? lease;
-        if (timeout == TimeSpan.Zero)
+        try
         {
-            lease = await provider.Backend.AcquireAsync(request with { Wait = false }, cancellationToken).ConfigureAwait(false);
+            lease = await AcquireFromBackendAsync(provider, request, timeout, cancellationToken).ConfigureAwait(false);
         }
-        else if (timeout == Timeout.InfiniteTimeSpan)
+        catch (OperationCanceledException ex)
         {
-            lease = await provider.Backend.AcquireAsync(request with { Wait = true }, cancellationToken).ConfigureAwait(false);
+            LockTelemetry.EndAcquire(scope, provider, request, null, "cancelled", ex);
+            throw;
         }
-        else
+        catch (Exception ex)
         {
-            using var timeoutSource = new CancellationTokenSource(timeout, provider.TimeProvider);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
-            try
-            {
-                lease = await provider.Backend.AcquireAsync(request with { Wait = true }, linked.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                lease = null;
-            }
+            LockTelemetry.EndAcquire(scope, provider, request, null, "failed", ex);
+            throw;
         }
 
+        LockTelemetry.EndAcquire(scope, provider, request, lease, lease is null ? "timeout" : "acquired");
         if (lease is null)
         {
             return null;
         }
 
-        LockMetrics.Acquired(request.Kind);
         return owner is null
             ? CreateHandle(provider, request, lease, entry: null, table: null)
             : provider.Reentrancy.Enter(key, lease, (entry, table) => CreateHandle(provider, request, lease, entry, table));
+    }
+
+    /// <summary>The backend's acquire within <paramref name="timeout"/>: <see langword="null"/> when it ran out (zero: not free now).</summary>
+    private static async ValueTask<LockAcquisition?> AcquireFromBackendAsync(LockProvider provider, LockRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (timeout == TimeSpan.Zero)
+        {
+            return await provider.Backend.AcquireAsync(request with { Wait = false }, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return await provider.Backend.AcquireAsync(request with { Wait = true }, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var timeoutSource = new CancellationTokenSource(timeout, provider.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        try
+        {
+            return await provider.Backend.AcquireAsync(request with { Wait = true }, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 
     public static string Describe(LockRequest request) => request.Kind switch
@@ -76,6 +95,6 @@ internal static class Acquisition
 
     private static LockHandle CreateHandle(LockProvider provider, LockRequest request, LockAcquisition lease, ReentrantEntry? entry, ReentrancyTable? table) =>
         request.Kind == LockKind.Election
-            ? new Leadership(request.Name, request.Value ?? string.Empty, lease, entry, table, provider.Logger)
-            : new LockHandle(request.Name, lease, entry, table, provider.Logger);
+            ? new Leadership(provider, request.Name, request.Value ?? string.Empty, lease, entry, table)
+            : new LockHandle(provider, request.Kind, request.Name, lease, entry, table);
 }

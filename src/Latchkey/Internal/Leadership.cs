@@ -1,10 +1,9 @@
-using Microsoft.Extensions.Logging;
 using Latchkey.Backend;
 
 namespace Latchkey.Internal;
 
-internal sealed class Leadership(string name, string value, LockAcquisition lease, ReentrantEntry? entry, ReentrancyTable? table, ILogger logger)
-    : LockHandle(name, lease, entry, table, logger), ILeadership
+internal sealed class Leadership(LockProvider provider, string name, string value, LockAcquisition lease, ReentrantEntry? entry, ReentrancyTable? table)
+    : LockHandle(provider, LockKind.Election, name, lease, entry, table), ILeadership
 {
     private string _value = value;
 

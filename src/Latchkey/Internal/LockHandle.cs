@@ -1,10 +1,9 @@
 using Latchkey.Backend;
-using Microsoft.Extensions.Logging;
 
 namespace Latchkey.Internal;
 
 /// <summary>The handle users hold: one per acquire, even when reentrant holds share a lease.</summary>
-internal class LockHandle(string name, LockAcquisition lease, ReentrantEntry? entry, ReentrancyTable? table, ILogger logger) : ILockHandle
+internal class LockHandle(LockProvider provider, LockKind kind, string name, LockAcquisition lease, ReentrantEntry? entry, ReentrancyTable? table) : ILockHandle
 {
     private int _released;
 
@@ -30,8 +29,21 @@ internal class LockHandle(string name, LockAcquisition lease, ReentrantEntry? en
             return default;
         }
 
-        LockMetrics.Released();
-        return Lease.ReleaseAsync();
+        return ReleaseLeaseAsync();
+    }
+
+    private async ValueTask ReleaseLeaseAsync()
+    {
+        using var activity = LockTelemetry.StartRelease(provider, kind, Name, Lease);
+        try
+        {
+            await Lease.ReleaseAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
+            throw;
+        }
     }
 
     /// <summary>
@@ -49,8 +61,8 @@ internal class LockHandle(string name, LockAcquisition lease, ReentrantEntry? en
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            LockMetrics.ReleaseFailed();
-            LatchkeyLog.ReleaseFailedOnDispose(logger, Name, FencingToken, ex);
+            LockTelemetry.ReleaseFailed(provider, kind, Name);
+            LatchkeyLog.ReleaseFailedOnDispose(provider.Logger, Name, FencingToken, ex);
         }
     }
 
