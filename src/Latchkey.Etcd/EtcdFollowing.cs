@@ -12,26 +12,35 @@ namespace Latchkey.Etcd;
 /// </summary>
 internal sealed class EtcdFollowing(EtcdQueueReader reader, EtcdParts parts)
 {
+    private const int FirstSweep = 64;
     private readonly Dictionary<ByteString, EtcdLockAcquisition> _byKey = [];
+    private int _sweepAt = FirstSweep;
 
     /// <summary>Lets later waiters of this provider find <paramref name="acquisition"/> by its key, until its key is gone or in doubt.</summary>
+    /// <remarks>
+    /// An acquisition does not tell us that it ended (it knows nothing of us): ended ones are dropped here, all at
+    /// once whenever the table has doubled since the last sweep, so it holds at most twice the live ones.
+    /// </remarks>
     public void Offer(EtcdLockAcquisition acquisition)
     {
         lock (_byKey)
         {
             _byKey[acquisition.Key] = acquisition;
-        }
-
-        _ = acquisition.Gone.ContinueWith(
-            static (_, state) =>
+            if (_byKey.Count < _sweepAt)
             {
-                var (following, gone) = ((EtcdFollowing, EtcdLockAcquisition))state!;
-                following.Forget(gone);
-            },
-            (this, acquisition),
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+                return;
+            }
+
+            foreach (var (key, offered) in _byKey)
+            {
+                if (offered.KeyEnded)
+                {
+                    _byKey.Remove(key);
+                }
+            }
+
+            _sweepAt = Math.Max(FirstSweep, 2 * _byKey.Count);
+        }
     }
 
     /// <summary>
@@ -93,16 +102,5 @@ internal sealed class EtcdFollowing(EtcdQueueReader reader, EtcdParts parts)
         }
 
         return await reader.RecheckAsync(acquisition, deletedAt, cancellationToken).ConfigureAwait(false);
-    }
-
-    private void Forget(EtcdLockAcquisition acquisition)
-    {
-        lock (_byKey)
-        {
-            if (_byKey.TryGetValue(acquisition.Key, out var offered) && offered == acquisition)
-            {
-                _byKey.Remove(acquisition.Key);
-            }
-        }
     }
 }

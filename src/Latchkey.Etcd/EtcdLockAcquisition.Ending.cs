@@ -11,41 +11,14 @@ internal sealed partial class EtcdLockAcquisition
 {
     public override async ValueTask ReleaseAsync()
     {
-        if (End() is not { } ownKeyGone)
-        {
-            return;
-        }
-
         try
         {
-            if (ownKeyGone || _parts.Leases.IsDisposed)
-            {
-                return; // gone already, or the provider's lease was revoked with every key on it
-            }
-
-            if (_parts.Batcher?.TryBatchDeleteAsync(Key) is { } batched)
-            {
-                Deleted(await batched.ConfigureAwait(false));
-                return;
-            }
-
-            try
-            {
-                Deleted((await _parts.Client.DeleteAsync(EtcdRequests.DeleteOurs(Key), CancellationToken.None).ConfigureAwait(false)).Header.Revision);
-            }
-            finally
-            {
-                _parts.Batcher?.EndAlone();
-            }
+            await DeleteKeyAsync(batch: true).ConfigureAwait(false);
         }
         catch (LockBackendUnavailableException)
         {
             _parts.Leases.AddOrphan(Key);
             throw;
-        }
-        finally
-        {
-            EndUnlessDeleted();
         }
     }
 
@@ -63,6 +36,20 @@ internal sealed partial class EtcdLockAcquisition
     /// <summary>Leaves the queue after a failed, cancelled or unsuccessful acquire. Never throws: a delete that fails is retried in the background.</summary>
     public async ValueTask WithdrawAsync()
     {
+        try
+        {
+            await DeleteKeyAsync(batch: false).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is LockBackendUnavailableException or LockLostException)
+        {
+            _parts.Logger.LogWarning(ex, "Could not delete etcd key {Key}; retrying in the background", Key.ToStringUtf8());
+            _parts.Leases.AddOrphan(Key);
+        }
+    }
+
+    /// <summary>Ends the acquisition, once, and deletes our key unless it is gone already (or the provider's lease was revoked with every key on it).</summary>
+    private async ValueTask DeleteKeyAsync(bool batch)
+    {
         if (End() is not { } ownKeyGone)
         {
             return;
@@ -75,12 +62,21 @@ internal sealed partial class EtcdLockAcquisition
                 return;
             }
 
-            Deleted((await _parts.Client.DeleteAsync(EtcdRequests.DeleteOurs(Key), CancellationToken.None).ConfigureAwait(false)).Header.Revision);
-        }
-        catch (Exception ex) when (ex is LockBackendUnavailableException or LockLostException)
-        {
-            _parts.Logger.LogWarning(ex, "Could not delete etcd key {Key}; retrying in the background", Key.ToStringUtf8());
-            _parts.Leases.AddOrphan(Key);
+            var batcher = batch ? _parts.Batcher : null;
+            if (batcher?.TryBatchDeleteAsync(Key) is { } batched)
+            {
+                Deleted(await batched.ConfigureAwait(false));
+                return;
+            }
+
+            try
+            {
+                Deleted((await _parts.Client.DeleteAsync(EtcdRequests.DeleteOurs(Key), CancellationToken.None).ConfigureAwait(false)).Header.Revision);
+            }
+            finally
+            {
+                batcher?.EndAlone();
+            }
         }
         finally
         {

@@ -43,18 +43,6 @@ internal sealed partial class EtcdLockAcquisition
         return (held, gone);
     }
 
-    /// <summary>Completes when our key is gone or in doubt (see <see cref="Follow"/>).</summary>
-    public Task<long?> Gone
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return GoneSignal().Task;
-            }
-        }
-    }
-
     /// <summary>Makes the signal of our key's end, set at once if it has ended. Under the lock.</summary>
     private TaskCompletionSource<long?> GoneSignal()
     {
