@@ -62,7 +62,7 @@ internal sealed class EtcdKeyNumbers(bool reuse, bool keepWatches)
 
             if (!names.TryGetValue(name, out numbers!))
             {
-                numbers = new Numbers(lease.Id, name, keepWatches ? new EtcdKeptWatches() : null);
+                numbers = new Numbers(lease.Id, name);
                 names.Add(name, numbers);
             }
 
@@ -107,7 +107,7 @@ internal sealed class EtcdKeyNumbers(bool reuse, bool keepWatches)
     /// <summary>A number that stays taken for the lease's life (see <see cref="Return"/>): its key's kept watch goes now.</summary>
     public void Retire(Slot? slot)
     {
-        if (slot is not { Set.Watches: { } watches } taken)
+        if (slot is not { } taken)
         {
             return;
         }
@@ -115,7 +115,7 @@ internal sealed class EtcdKeyNumbers(bool reuse, bool keepWatches)
         EtcdKeyWatch? watch;
         lock (_byLease)
         {
-            watch = watches.Keep(taken.Number, null);
+            watch = taken.Set.Watches?.Keep(taken.Number, null);
         }
 
         watch?.Cancel();
@@ -124,14 +124,14 @@ internal sealed class EtcdKeyNumbers(bool reuse, bool keepWatches)
     /// <summary>The watch kept for <paramref name="slot"/>'s key by an earlier acquisition, if any.</summary>
     public EtcdKeyWatch? KeptWatch(Slot? slot)
     {
-        if (slot is not { Set.Watches: { } watches } taken)
+        if (slot is not { } taken)
         {
             return null;
         }
 
         lock (_byLease)
         {
-            return watches.Kept(taken.Number);
+            return taken.Set.Watches?.Kept(taken.Number);
         }
     }
 
@@ -141,7 +141,7 @@ internal sealed class EtcdKeyNumbers(bool reuse, bool keepWatches)
     /// </summary>
     public bool Keep(Slot? slot, EtcdKeyWatch watch)
     {
-        if (slot is not { Set.Watches: { } watches } taken || !EtcdKeptWatches.Keeps(taken.Number))
+        if (!keepWatches || slot is not { } taken || !EtcdKeptWatches.Keeps(taken.Number))
         {
             return false;
         }
@@ -149,7 +149,7 @@ internal sealed class EtcdKeyNumbers(bool reuse, bool keepWatches)
         EtcdKeyWatch? replaced;
         lock (_byLease)
         {
-            replaced = watches.Keep(taken.Number, watch);
+            replaced = taken.Set.KeepWatches().Keep(taken.Number, watch);
         }
 
         replaced?.Cancel();
@@ -164,21 +164,21 @@ internal sealed class EtcdKeyNumbers(bool reuse, bool keepWatches)
     /// </summary>
     public bool KeepsForLater(Slot? slot, EtcdKeyWatch watch)
     {
-        if (slot is not { Set.Watches: { } watches } taken)
+        if (slot is not { } taken)
         {
             return false;
         }
 
         lock (_byLease)
         {
-            if (watches.Kept(taken.Number) != watch)
+            if (taken.Set.Watches?.Kept(taken.Number) != watch)
             {
                 return false;
             }
 
             if (taken.Set.OnlyTaken(taken.Number))
             {
-                watches.Keep(taken.Number, null);
+                taken.Set.Watches.Keep(taken.Number, null);
                 return false;
             }
 
@@ -210,7 +210,7 @@ internal sealed class EtcdKeyNumbers(bool reuse, bool keepWatches)
     internal readonly record struct Slot(Numbers Set, int Number);
 
     /// <summary>The numbers taken for one name of one lease: the first 64 as bits, any beyond in a set. Guarded by the table's lock.</summary>
-    internal sealed class Numbers(long leaseId, string name, EtcdKeptWatches? watches)
+    internal sealed class Numbers(long leaseId, string name)
     {
         private ulong _low;
         private HashSet<int>? _high;
@@ -219,8 +219,10 @@ internal sealed class EtcdKeyNumbers(bool reuse, bool keepWatches)
 
         public string Name => name;
 
-        /// <summary>The watches kept for this name's numbers; null without <see cref="EtcdOptimizations.KeptWatches"/>.</summary>
-        public EtcdKeptWatches? Watches => watches;
+        /// <summary>The watches kept for this name's numbers: null until one is (most names never have a waiter).</summary>
+        public EtcdKeptWatches? Watches { get; private set; }
+
+        public EtcdKeptWatches KeepWatches() => Watches ??= new EtcdKeptWatches();
 
         public int TakeLowest()
         {

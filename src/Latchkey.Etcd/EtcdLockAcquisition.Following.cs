@@ -1,9 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
-using Google.Protobuf;
-using Latchkey.Backend;
-using Latchkey.Etcd.Protocol;
-using Microsoft.Extensions.Logging;
-
 namespace Latchkey.Etcd;
 
 /// <summary>What a follower of this acquisition (<see cref="EtcdFollowing"/>) learns from it: when it holds, and when its key is gone.</summary>

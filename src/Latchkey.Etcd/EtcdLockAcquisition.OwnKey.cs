@@ -1,6 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
-using Google.Protobuf;
-using Latchkey.Backend;
 using Latchkey.Etcd.Protocol;
 using Microsoft.Extensions.Logging;
 

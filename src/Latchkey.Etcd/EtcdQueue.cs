@@ -21,7 +21,8 @@ namespace Latchkey.Etcd;
 /// </list>
 /// The measured optimizations sit behind seams of their own (<see cref="EtcdOptimizations"/>): a waiter may follow a
 /// predecessor of its own lease in the process (<see cref="EtcdFollowing"/>), or wait in line looking ahead
-/// (<see cref="EtcdLookAhead"/>); with every seam off, this file is the whole algorithm.
+/// (<see cref="EtcdLookAhead"/>). With every seam off, this file is the whole algorithm; <see cref="EtcdEntry"/> and
+/// <see cref="EtcdQueueReader"/> only build and send its two requests.
 /// </summary>
 internal sealed class EtcdQueue(EtcdParts parts, EtcdEntry entry, EtcdQueueReader reader, EtcdFollowing? following, EtcdLookAhead? lookAhead, EtcdSecondWatch? secondWatch)
 {
