@@ -13,7 +13,7 @@ namespace Latchkey.Etcd;
 /// <remarks>
 /// Why reuse: etcd keeps a deleted key in its index until the store is compacted, and every range or compare over
 /// a name walks all of them. With a fresh key each time, every request on a busy name gets slower with each
-/// acquisition (docs/BENCHMARKS.md has the figures), and a lock taken every second for a month without compaction
+/// acquisition (docs/backends/etcd.md has the figures), and a lock taken every second for a month without compaction
 /// would walk millions of dead keys per request.
 /// <para>
 /// A reused key must never meet a request meant for its previous use: a late delete would free a newer holder's

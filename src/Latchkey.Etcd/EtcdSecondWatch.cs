@@ -9,7 +9,7 @@ namespace Latchkey.Etcd;
 /// The <see cref="EtcdOptimizations.SecondWatch"/> seam: the next in line watches its predecessor's deletion twice.
 /// etcd starts a watch created "from now" at the revision it read just before, so a write landing in between leaves
 /// the watch unsynced, and its events wait for etcd's catch-up pass (every 100 ms): now and then a hand-off stalls
-/// that long (docs/BENCHMARKS.md). A second watch on the same key, started at another moment, makes that stall need
+/// that long (docs/backends/etcd.md). A second watch on the same key, started at another moment, makes that stall need
 /// two such races; whichever reports first wakes the waiter.
 /// </summary>
 internal sealed class EtcdSecondWatch(EtcdWatchStream watches)
