@@ -6,9 +6,8 @@ using Latchkey.Etcd.Protocol;
 namespace Latchkey.Etcd;
 
 /// <summary>
-/// The watch on one of our keys' deletions, kept while its number serves acquisition after acquisition
-/// (<see cref="EtcdKeySlots"/>): one acquisition at a time listens to it, and a busy queue so costs etcd no watch
-/// created and cancelled per acquisition, only the event of each release's own delete, which nobody hears.
+/// The watch on one of our keys' deletions, heard by one acquisition at a time: the acquisition that uses the key
+/// now. With <see cref="EtcdKeptWatches"/>, it outlives that acquisition and serves the next one of the key.
 /// </summary>
 /// <remarks>
 /// A key is reused only once its previous deletion was answered, so each generation's create revision is above
@@ -18,7 +17,7 @@ internal sealed class EtcdKeyWatch
 {
     private readonly EtcdWatchStream _stream;
     private readonly EtcdWatch _watch;
-    private EtcdLockAcquisition? _listener;
+    private IOwnKeyListener? _listener;
     private long _coversFrom; // every deletion at this revision or later is reported; 0 until known
     private int _dropped;
 
@@ -44,11 +43,11 @@ internal sealed class EtcdKeyWatch
         return from > 0 && from <= createRevision + 1 && Volatile.Read(ref _dropped) == 0;
     }
 
-    /// <summary>Makes <paramref name="lease"/> the one that hears this key's deletions; false if another still listens.</summary>
-    public bool Listen(EtcdLockAcquisition lease) => Interlocked.CompareExchange(ref _listener, lease, null) is null;
+    /// <summary>Makes <paramref name="listener"/> the one that hears this key's deletions; false if another still listens.</summary>
+    public bool Listen(IOwnKeyListener listener) => Interlocked.CompareExchange(ref _listener, listener, null) is null;
 
-    /// <summary><paramref name="lease"/> stops listening (before it deletes the key itself).</summary>
-    public void StopListening(EtcdLockAcquisition lease) => Interlocked.CompareExchange(ref _listener, null, lease);
+    /// <summary><paramref name="listener"/> stops listening (before it deletes the key itself).</summary>
+    public void StopListening(IOwnKeyListener listener) => Interlocked.CompareExchange(ref _listener, null, listener);
 
     /// <summary>Cancels the watch on etcd.</summary>
     public void Cancel()
@@ -77,8 +76,21 @@ internal sealed class EtcdKeyWatch
         {
             if (e.Type == Event.Types.EventType.Delete && e.Kv.ModRevision > listener.CreateRevision)
             {
-                listener.MarkOwnKeyGone();
+                listener.OnOwnKeyDeleted();
             }
         }
     }
+}
+
+/// <summary>Who hears the deletions of a key that <see cref="EtcdKeyWatch"/> watches: the acquisition that uses the key now.</summary>
+internal interface IOwnKeyListener
+{
+    /// <summary>The key's create revision: deletions at or before it were of an earlier use of the key.</summary>
+    long CreateRevision { get; }
+
+    /// <summary>Someone else deleted the key.</summary>
+    void OnOwnKeyDeleted();
+
+    /// <summary>etcd dropped the watch (its start revision was compacted): look at the key itself.</summary>
+    void OnOwnWatchDropped();
 }

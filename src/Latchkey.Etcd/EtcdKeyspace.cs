@@ -1,4 +1,3 @@
-using System.Globalization;
 using Google.Protobuf;
 using Latchkey.Backend;
 
@@ -8,7 +7,7 @@ namespace Latchkey.Etcd;
 /// Where keys live: <c>{prefix}{kind}/{escapedName}/{id}</c>, and for reader-writer locks
 /// <c>{prefix}rwlock/{escapedName}/r/{id}</c> or <c>…/w/{id}</c>. An escaped name holds no <c>/</c>, so no
 /// name reaches another's keys; the id (<c>{lease hex}-{number hex}</c>) is unique among the keys that exist at
-/// once, and reused once a key is gone for good (see <see cref="EtcdKeySlots"/>).
+/// once, and reused once a key is gone for good (see <see cref="EtcdKeyNumbers"/>).
 /// With <paramref name="mutexLayout"/> (<c>layout=etcd</c>), a lock's keys are <c>{prefix}{escapedName}/{id}</c>,
 /// as etcd's own <c>concurrency.Mutex</c> (and <c>etcdctl lock</c>) lays them out, so the two exclude each
 /// other; the other kinds then live under <c>{prefix}.{kind}/</c>, which no escaped name can start with.
@@ -34,14 +33,9 @@ internal sealed class EtcdKeyspace(string prefix, bool mutexLayout = false)
         (true, _) => $"{prefix}.{KindSegment(kind)}/{escapedName}/",
     };
 
-    /// <summary>A key for a new acquisition, unique among the keys that exist at once; its number goes back to <paramref name="session"/>'s slots once the key is gone.</summary>
-    public (ByteString Key, EtcdKeySlots.Slot Slot) NewKey(LockRequest request, EtcdSession session)
-    {
-        var access = request.Kind == LockKind.ReaderWriter ? (request.Access == LockAccess.Shared ? "r/" : "w/") : string.Empty;
-        var name = NamePrefix(request.Kind, request.EscapedName) + access;
-        var slot = session.Slots.Take(name);
-        return (ByteString.CopyFromUtf8(string.Create(CultureInfo.InvariantCulture, $"{name}{session.IdHex}-{slot.Number:x}")), slot);
-    }
+    /// <summary>Where an acquisition's key goes: its primitive's keys, and for a reader-writer lock <c>r/</c> or <c>w/</c>; <see cref="EtcdKeyNumbers"/> appends the id.</summary>
+    public string KeyName(LockRequest request) =>
+        NamePrefix(request.Kind, request.EscapedName) + (request.Kind == LockKind.ReaderWriter ? (request.Access == LockAccess.Shared ? "r/" : "w/") : string.Empty);
 
     /// <summary>The keys that can come before ours and block us: writers for a reader, everyone otherwise.</summary>
     public ByteString BlockersPrefix(LockRequest request) =>

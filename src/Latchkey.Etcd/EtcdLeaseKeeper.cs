@@ -22,7 +22,7 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<ByteString> _orphans = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private EtcdSession? _session;
+    private EtcdLease? _lease;
     private Task? _loop;
     private Task? _orphanSweep; // only the keep-alive loop starts one
     private long _grants;
@@ -38,26 +38,26 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
     /// <summary>Leases granted so far (one per provider, plus one after each loss).</summary>
     public long GrantCount => Interlocked.Read(ref _grants);
 
-    public EtcdSession? Current => Volatile.Read(ref _session);
+    public EtcdLease? Current => Volatile.Read(ref _lease);
 
     public bool IsDisposed => _stop.IsCancellationRequested;
 
     /// <summary>The live lease, granting one if there is none.</summary>
-    public async ValueTask<EtcdSession> GetAsync(CancellationToken cancellationToken)
+    public async ValueTask<EtcdLease> GetAsync(CancellationToken cancellationToken)
     {
-        var session = Volatile.Read(ref _session);
-        if (session is { IsLost: false })
+        var lease = Volatile.Read(ref _lease);
+        if (lease is { IsLost: false })
         {
-            return session;
+            return lease;
         }
 
         await _grantGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            session = _session;
-            if (session is { IsLost: false })
+            lease = _lease;
+            if (lease is { IsLost: false })
             {
-                return session;
+                return lease;
             }
 
             ObjectDisposedException.ThrowIf(_stop.IsCancellationRequested, this);
@@ -76,12 +76,12 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
             }
 
             Interlocked.Increment(ref _grants);
-            session = new EtcdSession(response.ID, _settings.Ttl, _settings.LossMargin, sentAt, _time, _logger);
-            session.LostToken.UnsafeRegister(static s => ((EtcdLeaseKeeper)s!).OnLost(), this);
-            Volatile.Write(ref _session, session);
+            lease = new EtcdLease(response.ID, _settings.Ttl, sentAt, _time, _logger);
+            lease.LostToken.UnsafeRegister(static s => ((EtcdLeaseKeeper)s!).OnLost(), this);
+            Volatile.Write(ref _lease, lease);
             _loop ??= Task.Run(KeepAliveLoopAsync, CancellationToken.None);
             Signal();
-            return session;
+            return lease;
         }
         finally
         {
@@ -114,20 +114,20 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
             await sweep.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        var session = Volatile.Read(ref _session);
-        if (session is { IsLost: false })
+        var lease = Volatile.Read(ref _lease);
+        if (lease is { IsLost: false })
         {
             try
             {
                 // Frees every key of the provider at once, instead of after the TTL.
-                await _client.LeaseRevokeAsync(new LeaseRevokeRequest { ID = session.Id }, CancellationToken.None).ConfigureAwait(false);
+                await _client.LeaseRevokeAsync(new LeaseRevokeRequest { ID = lease.Id }, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is LockBackendUnavailableException or LockLostException)
             {
-                _logger.LogWarning(ex, "Could not revoke etcd lease {Lease}; its keys go when its TTL ends", session.IdHex);
+                _logger.LogWarning(ex, "Could not revoke etcd lease {Lease}; its keys go when its TTL ends", lease.IdHex);
             }
 
-            session.MarkLost("the provider was disposed");
+            lease.MarkLost("the provider was disposed");
         }
 
         _grantGate.Dispose();
@@ -140,7 +140,7 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
             return;
         }
 
-        var lost = Volatile.Read(ref _session);
+        var lost = Volatile.Read(ref _lease);
         if (lost is not null && lost.IsLost)
         {
             // Best effort: if the server still has the lease, its keys go now rather than at the end of the TTL.
@@ -171,8 +171,8 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
         while (!_stop.IsCancellationRequested)
         {
             var changed = Volatile.Read(ref _changed).Task;
-            var session = Volatile.Read(ref _session);
-            if (session is null || session.IsLost)
+            var lease = Volatile.Read(ref _lease);
+            if (lease is null || lease.IsLost)
             {
                 await changed.WaitAsync(_stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
@@ -185,10 +185,10 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
                 endpoint = index;
                 using (call)
                 {
-                    using var sessionStop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, session.LostToken);
+                    using var leaseStop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, lease.LostToken);
                     var pending = new ConcurrentQueue<long>();
-                    var reader = ReadAsync(call.ResponseStream, session, pending, sessionStop.Token);
-                    while (!sessionStop.IsCancellationRequested)
+                    var reader = ReadAsync(call.ResponseStream, lease, pending, leaseStop.Token);
+                    while (!leaseStop.IsCancellationRequested)
                     {
                         if (!pending.IsEmpty && _client.EndpointCount > 1)
                         {
@@ -200,14 +200,14 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
                         }
 
                         pending.Enqueue(_time.GetTimestamp());
-                        await call.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = session.Id }, sessionStop.Token).ConfigureAwait(false);
-                        SweepOrphans(sessionStop.Token);
-                        var tick = Task.Delay(interval, _time, sessionStop.Token);
+                        await call.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = lease.Id }, leaseStop.Token).ConfigureAwait(false);
+                        SweepOrphans(leaseStop.Token);
+                        var tick = Task.Delay(interval, _time, leaseStop.Token);
                         var done = await Task.WhenAny(tick, reader).ConfigureAwait(false);
                         if (done == reader)
                         {
                             await reader.ConfigureAwait(false); // throws what broke it
-                            if (session.IsLost)
+                            if (lease.IsLost)
                             {
                                 break; // etcd said the lease is gone; the next turn waits for a fresh one
                             }
@@ -222,13 +222,13 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
                     await reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
             }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested || session.IsLost)
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested || lease.IsLost)
             {
                 // Disposed, or the lease was lost: the next turn waits for a fresh one.
             }
             catch (Exception ex) when (ex is RpcException or IOException or InvalidOperationException or LockBackendUnavailableException or OperationCanceledException)
             {
-                _logger.LogWarning(ex, "etcd keep-alive stream for lease {Lease} broke; reconnecting", session.IdHex);
+                _logger.LogWarning(ex, "etcd keep-alive stream for lease {Lease} broke; reconnecting", lease.IdHex);
                 if (endpoint >= 0)
                 {
                     _client.ReportStreamFailure(endpoint, ex);
@@ -240,7 +240,7 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
         }
     }
 
-    private static async Task ReadAsync(IAsyncStreamReader<LeaseKeepAliveResponse> stream, EtcdSession session, ConcurrentQueue<long> pending, CancellationToken cancellationToken)
+    private static async Task ReadAsync(IAsyncStreamReader<LeaseKeepAliveResponse> stream, EtcdLease lease, ConcurrentQueue<long> pending, CancellationToken cancellationToken)
     {
         while (await stream.MoveNext(cancellationToken).ConfigureAwait(false))
         {
@@ -252,11 +252,11 @@ internal sealed class EtcdLeaseKeeper : IAsyncDisposable
 
             if (response.TTL <= 0)
             {
-                session.MarkLost("etcd reports the lease expired or was revoked");
+                lease.MarkLost("etcd reports the lease expired or was revoked");
                 return;
             }
 
-            session.Confirm(sentAt);
+            lease.Confirm(sentAt);
         }
     }
 

@@ -11,7 +11,8 @@ namespace Latchkey.Etcd;
 
 /// <summary>
 /// The etcd backend of one provider: one client (one HTTP/2 connection to the current member), one lease
-/// kept alive on one stream, one watch stream for every wait, and the create-revision queue (<see cref="EtcdQueue"/>).
+/// kept alive on one stream (<see cref="EtcdLeaseKeeper"/>), one watch stream for every wait, and the create-revision
+/// queue (<see cref="EtcdQueue"/>) with the optimizations that its settings leave on (<see cref="EtcdOptimizations"/>).
 /// </summary>
 internal sealed class EtcdLockBackend : LockBackend
 {
@@ -26,20 +27,38 @@ internal sealed class EtcdLockBackend : LockBackend
         Leases = true,
     };
 
-    private long _waitsWatching;
-    private long _waitsFollowing;
-    private long _keyWatchesMade;
+    private readonly EtcdQueue _queue;
     private int _disposed;
 
     public EtcdLockBackend(EtcdSettings settings, LockProviderOptions options)
     {
+        var on = settings.Optimizations;
         Settings = settings;
         Logger = options.LoggerFactory.CreateLogger("Latchkey.Etcd");
         Client = new EtcdClient(settings, Logger);
         Watches = new EtcdWatchStream(Client, options.TimeProvider, Logger);
-        Batcher = new EtcdBatcher(Client, Instruments);
         Leases = new EtcdLeaseKeeper(Client, settings, options.TimeProvider, Logger);
         Keys = new EtcdKeyspace(settings.Prefix, settings.MutexLayout);
+        var parts = new EtcdParts(
+            Client,
+            Watches,
+            Leases,
+            Keys,
+            new EtcdKeyNumbers(reuse: on.HasFlag(EtcdOptimizations.KeyReuse), keepWatches: on.HasFlag(EtcdOptimizations.KeptWatches)),
+            on.HasFlag(EtcdOptimizations.Batching) ? new EtcdBatcher(Client, Instruments) : null,
+            Instruments,
+            Counters,
+            Logger);
+        var reader = new EtcdQueueReader(Client, Keys);
+        var secondWatch = on.HasFlag(EtcdOptimizations.SecondWatch) ? new EtcdSecondWatch(Watches) : null;
+        _queue = new EtcdQueue(
+            parts,
+            new EtcdEntry(Client, Keys, reader, parts.Batcher),
+            reader,
+            on.HasFlag(EtcdOptimizations.Following) ? new EtcdFollowing(reader, parts) : null,
+            on.HasFlag(EtcdOptimizations.LookAhead) ? new EtcdLookAhead(reader, parts, secondWatch) : null,
+            secondWatch);
+        KeyNumbers = parts.Numbers;
     }
 
     public override LockProviderCapabilities Capabilities => EtcdCapabilities;
@@ -52,33 +71,27 @@ internal sealed class EtcdLockBackend : LockBackend
 
     public EtcdWatchStream Watches { get; }
 
-    /// <summary>Batches exclusive acquisitions' entries and releases' deletes that callers ask for together.</summary>
-    public EtcdBatcher Batcher { get; }
-
     public EtcdLeaseKeeper Leases { get; }
 
     public EtcdKeyspace Keys { get; }
 
-    /// <summary>A waiter was woken because its turn may have come (the herd test counts these on the meter).</summary>
-    public void CountWakeUp() => Instruments.WaiterWokenUp();
+    /// <summary>The numbers of the keys in use (for tests).</summary>
+    public EtcdKeyNumbers KeyNumbers { get; }
 
-    /// <summary>A waiter read the queue because the key ahead of its predecessor went away (see <see cref="EtcdQueue"/>).</summary>
-    public void CountLookAhead() => Instruments.WaiterLookedAhead();
+    /// <summary>What the etcd tests count of the queue's waits.</summary>
+    public EtcdCounters Counters { get; } = new();
 
-    /// <summary>How many waits for an exclusive turn got as far as watching, their watches started and checked (for tests).</summary>
-    public long WaitsWatching => Interlocked.Read(ref _waitsWatching);
+    /// <summary>The queue, for tests that drive its steps.</summary>
+    internal EtcdQueue Queue => _queue;
 
-    public void CountWaitWatching() => Interlocked.Increment(ref _waitsWatching);
+    /// <summary>How many waits for an exclusive turn got as far as watching (for tests).</summary>
+    public long WaitsWatching => Counters.WaitsWatching;
 
     /// <summary>How many watches of our own keys' deletions were made, rather than kept ones reused (for tests).</summary>
-    public long KeyWatchesMade => Interlocked.Read(ref _keyWatchesMade);
-
-    public void CountKeyWatchMade() => Interlocked.Increment(ref _keyWatchesMade);
+    public long KeyWatchesMade => Counters.KeyWatchesMade;
 
     /// <summary>How many waits followed a predecessor of this provider rather than watching etcd (for tests).</summary>
-    public long WaitsFollowing => Interlocked.Read(ref _waitsFollowing);
-
-    public void CountWaitFollowing() => Interlocked.Increment(ref _waitsFollowing);
+    public long WaitsFollowing => Counters.WaitsFollowing;
 
     public override async ValueTask ConnectAsync(CancellationToken cancellationToken)
     {
@@ -89,7 +102,7 @@ internal sealed class EtcdLockBackend : LockBackend
     public override ValueTask<LockAcquisition?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
-        return EtcdQueue.AcquireAsync(this, request, cancellationToken);
+        return _queue.AcquireAsync(request, cancellationToken);
     }
 
     /// <summary>
@@ -151,7 +164,7 @@ internal sealed class EtcdLockBackend : LockBackend
         Client.Dispose();
     }
 
-    /// <summary>Holders and waiters by the queue's rules, oldest first.</summary>
+    /// <summary>Holders and waiters by the core's queue rule (<see cref="QueueDecision.HolderCount"/>), oldest first.</summary>
     internal static LockStatus StatusOf(LockKind kind, string name, int prefixLength, IReadOnlyList<KeyValue> keys)
     {
         var permits = 1;
@@ -160,29 +173,17 @@ internal sealed class EtcdLockBackend : LockBackend
             permits = stored;
         }
 
-        var holders = new List<LockParticipant>();
-        var waiters = new List<LockParticipant>();
-        var seenAny = false;
-        var seenWriter = false;
-        for (var i = 0; i < keys.Count; i++)
+        var participants = keys.Select(kv =>
         {
-            var kv = keys[i];
             var id = kv.Key.ToStringUtf8()[prefixLength..];
             var access = kind == LockKind.ReaderWriter && id.StartsWith("r/", StringComparison.Ordinal) ? LockAccess.Shared : LockAccess.Exclusive;
-            var holds = kind switch
-            {
-                LockKind.ReaderWriter => access == LockAccess.Shared ? !seenWriter : !seenAny,
-                LockKind.Semaphore => i < permits,
-                _ => i == 0,
-            };
-            var participant = new LockParticipant(id, access, kv.CreateRevision, kind == LockKind.Election ? kv.Value.ToStringUtf8() : null);
-            (holds ? holders : waiters).Add(participant);
-            seenAny = true;
-            seenWriter |= access == LockAccess.Exclusive;
-        }
-
-        return new LockStatus(kind, name, holders, waiters);
+            return new LockParticipant(id, access, kv.CreateRevision, kind == LockKind.Election ? kv.Value.ToStringUtf8() : null);
+        }).ToList();
+        var holders = QueueDecision.HolderCount(participants.Select(p => new Entry(p.Access)).ToList(), kind, permits);
+        return new LockStatus(kind, name, participants[..holders], participants[holders..]);
     }
+
+    private readonly record struct Entry(LockAccess Access) : IQueueEntry;
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 }

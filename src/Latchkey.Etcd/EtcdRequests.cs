@@ -8,9 +8,9 @@ internal static class EtcdRequests
 {
     /// <summary>
     /// Deletes our key. A plain delete, not a transaction comparing its create revision: a key serves a later
-    /// acquisition only once its deletion was answered and no request was left in doubt (<see cref="EtcdKeySlots"/>),
+    /// acquisition only once its deletion was answered and no request was left in doubt (<see cref="EtcdKeyNumbers"/>),
     /// so a retried or late delete can only ever remove the key it was meant for, never a newer holder's; and etcd
-    /// applies a plain delete at about 1.1× the rate of the compare-and-delete transaction (docs/backends/etcd.md).
+    /// applies a plain delete faster than the compare-and-delete transaction.
     /// </summary>
     public static DeleteRangeRequest DeleteOurs(ByteString key) => new() { Key = key };
 

@@ -43,8 +43,8 @@ internal sealed record EtcdSettings
 
     public string? KeyFile { get; init; }
 
-    /// <summary>How long before the lease could expire a holder is told it lost the lock.</summary>
-    public TimeSpan LossMargin => TimeSpan.FromTicks(Math.Max(Ttl.Ticks / 10, TimeSpan.FromMilliseconds(500).Ticks));
+    /// <summary>The optimizations on (all by default); internal, for tests (<see cref="EtcdOptimizations"/>).</summary>
+    public EtcdOptimizations Optimizations { get; init; } = EtcdOptimizations.All;
 
     /// <inheritdoc/>
     public override string ToString() =>
@@ -106,6 +106,7 @@ internal sealed record EtcdSettings
             throw new FormatException("A client certificate needs both 'cert' and 'key' (PEM files).");
         }
 
+        var optimizations = ParseOptimizations(connectionString.GetString("optimizations"));
         connectionString.ThrowOnUnknownParameters();
         var scheme = tls ? "https" : "http";
         var endpoints = connectionString.Endpoints
@@ -126,7 +127,24 @@ internal sealed record EtcdSettings
             CaFile = ca,
             CertFile = cert,
             KeyFile = key,
+            Optimizations = optimizations,
         };
+    }
+
+    /// <summary>The internal <c>optimizations=</c> parameter: <c>none</c>, <c>all</c>, or the names of those to keep on, comma-separated.</summary>
+    private static EtcdOptimizations ParseOptimizations(string? value)
+    {
+        if (value is null)
+        {
+            return EtcdOptimizations.All;
+        }
+
+        if (!Enum.TryParse<EtcdOptimizations>(value, ignoreCase: true, out var parsed) || (parsed & ~EtcdOptimizations.All) != 0 || value.Any(char.IsDigit))
+        {
+            throw new FormatException($"Connection string parameter 'optimizations' (internal, for tests) must be 'none', 'all' or a comma-separated list of {string.Join(", ", Enum.GetNames<EtcdOptimizations>().Where(n => n is not "None" and not "All"))}; got '{value}'.");
+        }
+
+        return parsed;
     }
 
     private static void CheckPositive(TimeSpan value, string name)

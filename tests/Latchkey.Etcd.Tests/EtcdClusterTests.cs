@@ -38,9 +38,9 @@ public sealed class EtcdClusterTests : IDisposable
         var killedAt = Stopwatch.GetTimestamp(); // after: a keep-alive sent from here on cannot be answered by it
 
         // Both leases are renewed through another member: a keep-alive sent after the kill is answered.
-        var holderSession = EtcdProbe.BackendOf(holderProvider).Leases.Current!;
-        var waiterSession = EtcdProbe.BackendOf(waiterProvider).Leases.Current!;
-        await WaitUntilAsync(() => Task.FromResult(holderSession.ConfirmedAt > killedAt && waiterSession.ConfirmedAt > killedAt), "a lease was not renewed after its member died");
+        var holderLease = EtcdProbe.BackendOf(holderProvider).Leases.Current!;
+        var waiterLease = EtcdProbe.BackendOf(waiterProvider).Leases.Current!;
+        await WaitUntilAsync(() => Task.FromResult(holderLease.ConfirmedAt > killedAt && waiterLease.ConfirmedAt > killedAt), "a lease was not renewed after its member died");
 
         Assert.False(lost.IsCancellationRequested, "The holder was told its lock was lost, though its lease lives on.");
         Assert.False(waiting.IsCompleted, "The waiter got the lock while it was still held.");
@@ -68,13 +68,13 @@ public sealed class EtcdClusterTests : IDisposable
         var follower = cluster.AllBut(leader)[0];
         var others = cluster.AllBut(follower);
 
-        // Renewals every 2 s, and Lost 5.4 s after the last one that was answered was sent: an unanswered keep-alive is
-        // given up at the next renewal, which leaves 1.4 s to renew elsewhere, where waiting for the connection to be
+        // Renewals every 2 s, and Lost 5.6 s (TTL − the core's margin) after the last one that was answered was sent: an unanswered keep-alive is
+        // given up at the next renewal, which leaves 1.6 s to renew elsewhere, where waiting for the connection to be
         // found dead (two unanswered 2 s pings) would not. Requests wait for an answer as long as by default (10 s).
         await using var provider = LockProvider.Connect($"etcd://{cluster.Endpoints([follower, .. others])}?ttl=6s&connectTimeout=2s");
         await using var held = await provider.CreateLock("frozen").AcquireAsync(Patience, Ct);
         var lost = held.Lost;
-        var session = EtcdProbe.BackendOf(provider).Leases.Current!;
+        var lease = EtcdProbe.BackendOf(provider).Leases.Current!;
 
         // A waiter of another provider, talking to the same member: its watch stream will hang there.
         await using var onlooker = LockProvider.Connect($"etcd://{cluster.Endpoints(others)}?ttl=6s");
@@ -91,8 +91,8 @@ public sealed class EtcdClusterTests : IDisposable
 
         // A frozen member keeps its connections open and answers nothing, so nothing fails on its own: the provider
         // must notice that a keep-alive went unanswered and move on while the lease still lives.
-        await WaitUntilAsync(() => Task.FromResult(session.ConfirmedAt > frozenAt || lost.IsCancellationRequested), "the lease was neither renewed nor lost");
-        Assert.False(lost.IsCancellationRequested, $"The holder was told its lock was lost while two of three members were up: {session.LostReason}");
+        await WaitUntilAsync(() => Task.FromResult(lease.ConfirmedAt > frozenAt || lost.IsCancellationRequested), "the lease was neither renewed nor lost");
+        Assert.False(lost.IsCancellationRequested, $"The holder was told its lock was lost while two of three members were up: {lease.LostReason}");
         Assert.Null(await onlooker.CreateLock("frozen").TryAcquireAsync(cancellationToken: Ct));
         await using var otherHeld = await other.WaitAsync(Patience, Ct);
         Assert.True(otherHeld.FencingToken > held.FencingToken);

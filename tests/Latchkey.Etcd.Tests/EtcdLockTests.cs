@@ -274,7 +274,7 @@ public sealed class EtcdLockTests : EtcdTestBase
         var provider = Provider();
         await using var held = behindAHolder ? await Provider().CreateLock("retry").AcquireAsync(Patience, Ct) : null;
         var backend = EtcdProbe.BackendOf(provider);
-        var session = await backend.Leases.GetAsync(Ct);
+        var lease = await backend.Leases.GetAsync(Ct);
         var request = new LockRequest
         {
             Kind = LockKind.Lock,
@@ -285,17 +285,17 @@ public sealed class EtcdLockTests : EtcdTestBase
             Options = new LockOptions(),
             Wait = true,
         };
-        var key = backend.Keys.NewKey(request, session);
+        var key = backend.KeyNumbers.NewKey(backend.Keys.KeyName(request), lease);
 
         // The first attempt went through, but its reply was lost; then someone queued behind it.
-        var first = new EtcdLockAcquisition(backend, request, session, key, ByteString.Empty);
-        Assert.NotNull(await EtcdQueue.EnterAsync(backend, first, Ct));
+        var first = backend.Queue.NewAcquisition(request, lease, key);
+        Assert.NotNull(await backend.Queue.EnterAsync(first, Ct));
         var later = Provider().CreateLock("retry").AcquireAsync(Patience, Ct).AsTask();
         await WaitForWaitersAsync(provider, LockKind.Lock, "retry", behindAHolder ? 2 : 1);
 
         // The retry sends the same key: it keeps its create revision, and sees only what was there before it.
-        var retry = new EtcdLockAcquisition(backend, request, session, key, ByteString.Empty);
-        var view = await EtcdQueue.EnterAsync(backend, retry, Ct);
+        var retry = backend.Queue.NewAcquisition(request, lease, key);
+        var view = await backend.Queue.EnterAsync(retry, Ct);
         Assert.Equal(first.CreateRevision, retry.CreateRevision);
         Assert.Equal(behindAHolder ? [held!.FencingToken] : [], view!.Value.Blockers.Select(kv => kv.CreateRevision));
         Assert.Equal(behindAHolder ? 3 : 2, (await Probe.ListAsync(Prefix)).Count);
