@@ -1,3 +1,4 @@
+using Latchkey.Backend;
 using Latchkey.Redis.Protocol;
 using StackExchange.Redis;
 
@@ -40,7 +41,7 @@ internal sealed partial class RedisLockBackend
         var granted = holders.Count(h => h is not null);
         var failures = replies.Count(r => r.Error is not null);
         if (granted >= _quorum && await AgreeOnTokenAsync(a, keys, holders, replies.Select(r => r.Number).ToArray(), token).ConfigureAwait(false)
-            && _time.GetElapsedTime(started) < TimeSpan.FromMilliseconds(a.TtlMs) - RenewalLoop.SafetyMargin(TimeSpan.FromMilliseconds(a.TtlMs)))
+            && _time.GetElapsedTime(started) < LeaseClock.GuaranteedFor(TimeSpan.FromMilliseconds(a.TtlMs)))
         {
             return new AttemptResult(Track(a, keys, holders, token, started), 0, false);
         }
