@@ -61,7 +61,7 @@ internal sealed class RedisAcquire
         if (!LeavesPlace && !_context.Listeners.AllListening(_keys.ChannelName))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if ((await TryAsync().ConfigureAwait(false)).Acquisition is { } first)
+            if ((await AttemptAsync(wait: true).ConfigureAwait(false)).Acquisition is { } first)
             {
                 return first;
             }
@@ -105,7 +105,7 @@ internal sealed class RedisAcquire
                 }
                 else if (!_context.Listeners.TryListenNow(_keys.Channel, OnMessage, listeners))
                 {
-                    if ((await TryAsync().ConfigureAwait(false)).Acquisition is { } first)
+                    if ((await AttemptAsync(wait: true).ConfigureAwait(false)).Acquisition is { } first)
                     {
                         return await AcquiredAsync(first, place).ConfigureAwait(false);
                     }
@@ -117,7 +117,7 @@ internal sealed class RedisAcquire
             while (true)
             {
                 var next = pulse.Next;
-                var result = await TryAsync().ConfigureAwait(false);
+                var result = await AttemptAsync(wait: true).ConfigureAwait(false);
                 if (result.Acquisition is { } acquired)
                 {
                     return await AcquiredAsync(acquired, place).ConfigureAwait(false);
@@ -184,19 +184,18 @@ internal sealed class RedisAcquire
         return acquisition;
     }
 
-    /// <summary>An attempt of a waiting acquire, counted for tests.</summary>
-    private async Task<Attempt> TryAsync()
-    {
-        var result = await AttemptAsync(wait: true).ConfigureAwait(false);
-        _context.CountAttempt();
-        return result;
-    }
-
     private async Task<Attempt> AttemptAsync(bool wait)
     {
         try
         {
-            return await AttemptOnceAsync(wait).ConfigureAwait(false);
+            var result = await AttemptOnceAsync(wait).ConfigureAwait(false);
+            if (wait)
+            {
+                // A test hook: how many attempts a waiter made.
+                _context.CountAttempt();
+            }
+
+            return result;
         }
         catch (LockBackendUnavailableException)
         {

@@ -12,6 +12,12 @@ internal sealed class RedisScript
 {
     private RedisScript(string name, string text, string[] keyNames, string[] argNames)
     {
+        // A call marks the names it was given in one 32-bit mask per table.
+        if (keyNames.Length > 32 || argNames.Length > 32)
+        {
+            throw new ArgumentException($"Script '{name}' names {keyNames.Length} keys and {argNames.Length} arguments; at most 32 of each.", nameof(keyNames));
+        }
+
         Name = name;
         Text = text;
         KeyNames = keyNames;

@@ -10,16 +10,14 @@ internal sealed class ScriptCall
 {
     private readonly RedisKey[] _keys;
     private readonly RedisValue[] _args;
-    private readonly bool[] _keySet;
-    private readonly bool[] _argSet;
+    private uint _keysSet;
+    private uint _argsSet;
 
     public ScriptCall(RedisScript script)
     {
         Script = script;
         _keys = new RedisKey[script.KeyNames.Count];
         _args = new RedisValue[script.ArgNames.Count];
-        _keySet = new bool[_keys.Length];
-        _argSet = new bool[_args.Length];
     }
 
     public RedisScript Script { get; }
@@ -30,7 +28,7 @@ internal sealed class ScriptCall
         for (var i = 0; i < _keys.Length; i++)
         {
             _keys[i] = keys[Script.KeyNames[i]];
-            _keySet[i] = true;
+            _keysSet |= 1u << i;
         }
 
         return this;
@@ -40,7 +38,7 @@ internal sealed class ScriptCall
     {
         var i = IndexOf(Script.KeyNames, name, "key");
         _keys[i] = key;
-        _keySet[i] = true;
+        _keysSet |= 1u << i;
         return this;
     }
 
@@ -48,7 +46,7 @@ internal sealed class ScriptCall
     {
         var i = IndexOf(Script.ArgNames, name, "argument");
         _args[i] = value;
-        _argSet[i] = true;
+        _argsSet |= 1u << i;
         return this;
     }
 
@@ -58,8 +56,8 @@ internal sealed class ScriptCall
         var copy = new ScriptCall(Script);
         _keys.CopyTo(copy._keys, 0);
         _args.CopyTo(copy._args, 0);
-        _keySet.CopyTo(copy._keySet, 0);
-        _argSet.CopyTo(copy._argSet, 0);
+        copy._keysSet = _keysSet;
+        copy._argsSet = _argsSet;
         return copy;
     }
 
@@ -67,8 +65,8 @@ internal sealed class ScriptCall
     /// <exception cref="InvalidOperationException">A name of the script's table was not set.</exception>
     public (RedisKey[] Keys, RedisValue[] Args) ToArrays()
     {
-        var key = Array.IndexOf(_keySet, false);
-        var arg = Array.IndexOf(_argSet, false);
+        var key = FirstUnset(_keysSet, _keys.Length);
+        var arg = FirstUnset(_argsSet, _args.Length);
         if (key >= 0 || arg >= 0)
         {
             var missing = key >= 0 ? $"key '{Script.KeyNames[key]}'" : $"argument '{Script.ArgNames[arg]}'";
@@ -76,6 +74,12 @@ internal sealed class ScriptCall
         }
 
         return (_keys, _args);
+    }
+
+    private static int FirstUnset(uint set, int count)
+    {
+        var unset = ~set & (count == 32 ? uint.MaxValue : (1u << count) - 1);
+        return unset == 0 ? -1 : System.Numerics.BitOperations.TrailingZeroCount(unset);
     }
 
     private int IndexOf(IReadOnlyList<string> names, string name, string what)
