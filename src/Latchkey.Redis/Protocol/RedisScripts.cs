@@ -2,19 +2,22 @@ namespace Latchkey.Redis.Protocol;
 
 /// <summary>
 /// The scripts of the Redis protocol (see the <c>Scripts</c> folder for what each does), each with the names of its
-/// KEYS and ARGV in position. Key names are <see cref="LockKeys"/>'s; a script opens with the same table.
+/// KEYS and ARGV in position, and the shared Lua it includes (<c>common.lua</c>, <c>lock.lua</c>). Key names are
+/// <see cref="LockKeys"/>'s; a script opens with the same table.
 /// </summary>
 internal static class RedisScripts
 {
     public static readonly RedisScript Acquire = RedisScript.Load(
         "acquire",
         keys: ["owner", "holders", "fence", "queue", "deadlines", "value", "intent"],
-        args: ["mode", "id", "ttl", "permits", "fair", "wait", "member", "wake_prefix", "channel", "value", "floor"]);
+        args: ["mode", "id", "ttl", "permits", "fair", "wait", "member", "wake_prefix", "channel", "value", "floor"],
+        "common");
 
     public static readonly RedisScript Release = RedisScript.Load(
         "release",
         keys: ["owner", "holders", "queue", "value"],
-        args: ["mode", "holder", "channel", "wake_prefix"]);
+        args: ["mode", "holder", "channel", "wake_prefix"],
+        "common");
 
     /// <summary>A plain lock's acquire alone; <c>lock.lua</c> holds the logic it shares with <see cref="BatchLock"/>.</summary>
     public static readonly RedisScript AcquireLock = RedisScript.Load(
@@ -36,22 +39,26 @@ internal static class RedisScripts
     public static readonly RedisScript Renew = RedisScript.Load(
         "renew",
         keys: ["owner", "holders", "value"],
-        args: ["mode", "holder", "ttl"]);
+        args: ["mode", "holder", "ttl"],
+        "common");
 
     public static readonly RedisScript Touch = RedisScript.Load(
         "touch",
         keys: ["queue", "deadlines", "intent"],
-        args: ["member", "id", "ttl", "fair"]);
+        args: ["member", "id", "ttl", "fair"],
+        "common");
 
     public static readonly RedisScript Withdraw = RedisScript.Load(
         "withdraw",
         keys: ["queue", "deadlines", "intent"],
-        args: ["member", "id", "channel", "wake_prefix"]);
+        args: ["member", "id", "channel", "wake_prefix"],
+        "common");
 
     public static readonly RedisScript Status = RedisScript.Load(
         "status",
         keys: ["owner", "holders", "queue", "deadlines", "value", "intent"],
-        args: []);
+        args: [],
+        "common");
 
     public static readonly RedisScript Fence = RedisScript.Load(
         "fence",

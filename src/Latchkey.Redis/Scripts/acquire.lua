@@ -22,30 +22,18 @@ local A = {
   value = ARGV[10],      -- election value ('' for none)
   floor = ARGV[11],      -- Redlock: the token is at least this (0 otherwise)
 }
--- Times are server milliseconds: deadlines use the server's clock, never the clients'.
---
 -- Who holds restates the core's queue rule (Latchkey.Backend.QueueDecision, used by ZooKeeper, etcd and memory) in
 -- the terms of these keys: the first N hold (a semaphore of N permits; N = 1 otherwise); a reader holds while no
 -- writer is ahead of it (holding, or waiting: the fair queue's head or a writer's intent); everyone else waits.
 -- RedisQueueRuleTests checks on a real Redis that this script decides as QueueDecision.For does.
 local mode, id, ttl, permits = A.mode, A.id, tonumber(A.ttl), tonumber(A.permits)
 local fair, wait, member = A.fair == '1', A.wait == '1', A.member
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = server_now()
 
 local function soonest(key)
   local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
   if first[2] then return math.max(tonumber(first[2]) - now, 0) end
   return ttl
-end
-
-local function keep_until_last(key)
-  local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-  if last[2] then redis.call('PEXPIREAT', key, last[2]) end
-end
-
-local function wake(head)
-  redis.call('PUBLISH', A.wake_prefix .. string.match(head, '^([^|]*)|'), head)
 end
 
 if mode ~= 'x' then
@@ -85,7 +73,7 @@ if free and fair then
     local d = redis.call('ZSCORE', K.deadlines, head)
     hint = d and math.max(tonumber(d) - now, 0) or 0
     -- The head may have missed its wake-up; a second one is harmless.
-    wake(head)
+    wake(head, A.wake_prefix)
   end
 end
 
@@ -118,7 +106,7 @@ if free then
     local head = redis.call('LINDEX', K.queue, 0)
     if head then
       local kind = string.sub(head, -1)
-      if (mode == 's' and redis.call('ZCARD', K.holders) < permits) or (mode == 'r' and kind == 'r') then wake(head) end
+      if (mode == 's' and redis.call('ZCARD', K.holders) < permits) or (mode == 'r' and kind == 'r') then wake(head, A.wake_prefix) end
     end
   end
   redis.call('PUBLISH', A.channel, 'a')
@@ -132,8 +120,7 @@ if wait then
       redis.call('PUBLISH', A.channel, 'q')
     end
     redis.call('ZADD', K.deadlines, now + ttl, member)
-    keep_until_last(K.deadlines)
-    redis.call('PEXPIREAT', K.queue, redis.call('ZRANGE', K.deadlines, -1, -1, 'WITHSCORES')[2])
+    redis.call('PEXPIREAT', K.queue, keep_until_last(K.deadlines))
   elseif mode == 'w' then
     -- A waiting writer keeps new readers out, so writers are not starved.
     local intent = redis.call('GET', K.intent)

@@ -29,7 +29,6 @@ else
 end
 if removed == 1 then
   redis.call('PUBLISH', A.channel, 'r')
-  local head = redis.call('LINDEX', K.queue, 0)
-  if head then redis.call('PUBLISH', A.wake_prefix .. string.match(head, '^([^|]*)|'), head) end
+  wake_head(K.queue, A.wake_prefix)
 end
 return removed

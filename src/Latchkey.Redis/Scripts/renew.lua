@@ -10,14 +10,12 @@ if A.mode == 'x' or A.mode == 'w' then
   redis.call('PEXPIRE', K.value, ttl)
   return 1
 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = server_now()
 if A.mode == 'k' then
   if redis.call('GET', K.owner) ~= A.holder then return 0 end
   redis.call('PEXPIRE', K.owner, ttl)
   redis.call('ZADD', K.holders, now + ttl, A.holder)
-  local last = redis.call('ZRANGE', K.holders, -1, -1, 'WITHSCORES')
-  redis.call('PEXPIREAT', K.holders, last[2])
+  keep_until_last(K.holders)
   return 1
 end
 local expiry = redis.call('ZSCORE', K.holders, A.holder)
@@ -28,6 +26,5 @@ if tonumber(expiry) <= now then
   return 0
 end
 redis.call('ZADD', K.holders, now + ttl, A.holder)
-local last = redis.call('ZRANGE', K.holders, -1, -1, 'WITHSCORES')
-redis.call('PEXPIREAT', K.holders, last[2])
+keep_until_last(K.holders)
 return 1

@@ -1,8 +1,7 @@
 -- Reads the holders and waiters of one primitive at one instant.
 -- Returns {owner or false, owner pttl, value or false, {holder, expiry, ...}, {waiter, ...}, now ms, intent or false}.
 local K = {owner = KEYS[1], holders = KEYS[2], queue = KEYS[3], deadlines = KEYS[4], value = KEYS[5], intent = KEYS[6]}
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = server_now()
 local owner = redis.call('GET', K.owner)
 local pttl = redis.call('PTTL', K.owner)
 local value = redis.call('GET', K.value)

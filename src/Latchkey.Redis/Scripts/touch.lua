@@ -5,14 +5,11 @@ local K = {queue = KEYS[1], deadlines = KEYS[2], intent = KEYS[3]}
 local A = {member = ARGV[1], id = ARGV[2], ttl = ARGV[3], fair = ARGV[4]}
 local ttl = tonumber(A.ttl)
 if A.fair == '1' then
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local now = server_now()
   local d = redis.call('ZSCORE', K.deadlines, A.member)
   if not d or tonumber(d) <= now then return 0 end
   redis.call('ZADD', K.deadlines, now + ttl, A.member)
-  local last = redis.call('ZRANGE', K.deadlines, -1, -1, 'WITHSCORES')
-  redis.call('PEXPIREAT', K.deadlines, last[2])
-  redis.call('PEXPIREAT', K.queue, last[2])
+  redis.call('PEXPIREAT', K.queue, keep_until_last(K.deadlines))
   return 1
 end
 if redis.call('GET', K.intent) == A.id then

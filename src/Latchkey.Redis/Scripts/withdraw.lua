@@ -12,8 +12,7 @@ if redis.call('GET', K.intent) == A.id then
   redis.call('PUBLISH', A.channel, 'r')
 end
 if wasHead then
-  local head = redis.call('LINDEX', K.queue, 0)
-  if head then redis.call('PUBLISH', A.wake_prefix .. string.match(head, '^([^|]*)|'), head) end
+  wake_head(K.queue, A.wake_prefix)
 end
 redis.call('PUBLISH', A.channel, 'q')
 return 1
