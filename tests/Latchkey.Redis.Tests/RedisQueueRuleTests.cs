@@ -14,31 +14,13 @@ public sealed class RedisQueueRuleTests : IAsyncLifetime
 {
     private const int Cases = 150;
     private const long TtlMs = 60_000;
-    private readonly string _prefix = RedisTestServer.NewPrefix("rule");
-    private RedisNode _node = null!;
-    private RedisAdmin _admin = null!;
+    private RedisScriptRunner _redis = null!;
 
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync()
-    {
-        var connectionString = RedisTestServer.Single(_prefix);
-        var settings = RedisLockSettings.Parse(LockConnectionString.Parse(connectionString));
-        _node = new RedisNode(settings, settings.Endpoints[0], TimeProvider.System);
-        await _node.ConnectAsync(Cancel);
-        _admin = await RedisAdmin.ConnectAsync(connectionString);
-    }
+    public async ValueTask InitializeAsync() => _redis = await RedisScriptRunner.ConnectAsync("rule", Cancel);
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var key in _admin.KeysUnder(_prefix))
-        {
-            await _admin.Database.KeyDeleteAsync(key);
-        }
-
-        await _node.DisposeAsync();
-        await _admin.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _redis.DisposeAsync();
 
     [Fact]
     public async Task AcquireScript_OnRandomFairQueues_HoldsExactlyWhomTheCoreQueueRuleLetsHold()
@@ -59,7 +41,7 @@ public sealed class RedisQueueRuleTests : IAsyncLifetime
             1 => (LockKind.ReaderWriter, 1),
             _ => (LockKind.Semaphore, random.Next(1, 5)),
         };
-        var keys = new LockKeys(_prefix, kind, $"case-{seed}");
+        var keys = new LockKeys(_redis.Prefix, kind, $"case-{seed}");
         var queue = new List<Entry>();
         var held = new Dictionary<Entry, string>();
         var history = new List<string>();
@@ -89,8 +71,8 @@ public sealed class RedisQueueRuleTests : IAsyncLifetime
                 var holder = holders[random.Next(holders.Count)];
                 history.Add($"{holder.OwnerId} releases");
                 var call = RedisScripts.Release.Call().Keys(keys).Arg("mode", ScriptMode.Of(holder.Mode)).Arg("holder", held[holder])
-                    .Arg("channel", keys.ChannelName).Arg("wake_prefix", _prefix + "wake:");
-                Assert.Equal(1, (long)await _node.EvaluateAsync(call));
+                    .Arg("channel", keys.ChannelName).Arg("wake_prefix", _redis.WakePrefix);
+                Assert.Equal(1, (long)await _redis.RunAsync(call));
                 held.Remove(holder);
                 queue.Remove(holder);
                 await RetryWaitersAsync(keys, queue, permits, held);
@@ -99,8 +81,8 @@ public sealed class RedisQueueRuleTests : IAsyncLifetime
             {
                 var waiter = waiters[random.Next(waiters.Count)];
                 history.Add($"{waiter.OwnerId} gives up");
-                await _node.EvaluateAsync(RedisScripts.Withdraw.Call().Keys(keys).Arg("member", waiter.Member).Arg("id", waiter.OwnerId)
-                    .Arg("channel", keys.ChannelName).Arg("wake_prefix", _prefix + "wake:"));
+                await _redis.RunAsync(RedisScripts.Withdraw.Call().Keys(keys).Arg("member", waiter.Member).Arg("id", waiter.OwnerId)
+                    .Arg("channel", keys.ChannelName).Arg("wake_prefix", _redis.WakePrefix));
                 queue.Remove(waiter);
                 await RetryWaitersAsync(keys, queue, permits, held);
             }
@@ -129,9 +111,9 @@ public sealed class RedisQueueRuleTests : IAsyncLifetime
     {
         var call = RedisScripts.Acquire.Call().Keys(keys)
             .Arg("mode", ScriptMode.Of(entry.Mode)).Arg("id", entry.OwnerId).Arg("ttl", TtlMs).Arg("permits", permits)
-            .Arg("fair", 1).Arg("wait", 1).Arg("member", entry.Member).Arg("wake_prefix", _prefix + "wake:")
+            .Arg("fair", 1).Arg("wait", 1).Arg("member", entry.Member).Arg("wake_prefix", _redis.WakePrefix)
             .Arg("channel", keys.ChannelName).Arg("value", string.Empty).Arg("floor", 0);
-        var reply = (RedisResult[])(await _node.EvaluateAsync(call))!;
+        var reply = (RedisResult[])(await _redis.RunAsync(call))!;
         if ((long)reply[0] == 1)
         {
             held[entry] = $"{entry.OwnerId}:{(long)reply[1]}";

@@ -8,38 +8,18 @@ namespace Latchkey.Redis.Tests;
 public sealed class RedisScriptTests : IAsyncLifetime
 {
     private const long TtlMs = 60_000;
-    private readonly string _prefix = RedisTestServer.NewPrefix("scripts");
-    private RedisNode _node = null!;
-    private RedisAdmin _admin = null!;
+    private RedisScriptRunner _redis = null!;
 
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
-    private string WakePrefix => _prefix + "wake:";
+    public async ValueTask InitializeAsync() => _redis = await RedisScriptRunner.ConnectAsync("scripts", Cancel);
 
-    public async ValueTask InitializeAsync()
-    {
-        var connectionString = RedisTestServer.Single(_prefix);
-        var settings = RedisLockSettings.Parse(LockConnectionString.Parse(connectionString));
-        _node = new RedisNode(settings, settings.Endpoints[0], TimeProvider.System);
-        await _node.ConnectAsync(Cancel);
-        _admin = await RedisAdmin.ConnectAsync(connectionString);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var key in _admin.KeysUnder(_prefix))
-        {
-            await _admin.Database.KeyDeleteAsync(key);
-        }
-
-        await _node.DisposeAsync();
-        await _admin.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _redis.DisposeAsync();
 
     [Fact]
     public async Task SemaphoreScripts_AcquireRenewQueueTouchWithdrawAndRelease()
     {
-        var keys = new LockKeys(_prefix, LockKind.Semaphore, "sem");
+        var keys = new LockKeys(_redis.Prefix, LockKind.Semaphore, "sem");
         var first = await AcquireAsync(keys, RedisLockMode.Semaphore, "a", permits: 1);
         var second = await AcquireAsync(keys, RedisLockMode.Semaphore, "b", permits: 1);
         Assert.Equal(1, (long)first[0]);
@@ -49,10 +29,10 @@ public sealed class RedisScriptTests : IAsyncLifetime
         Assert.Equal(1, await RunAsync(RedisScripts.Renew.Call().Keys(keys).Arg("mode", "s").Arg("holder", holder).Arg("ttl", TtlMs)));
         Assert.Equal(1, await RunAsync(RedisScripts.Touch.Call().Keys(keys).Arg("member", Member("b", "s")).Arg("id", "b").Arg("ttl", TtlMs).Arg("fair", 1)));
 
-        var status = (RedisResult[])(await _node.EvaluateAsync(RedisScripts.Status.Call().Keys(keys)))!;
+        var status = (RedisResult[])(await _redis.RunAsync(RedisScripts.Status.Call().Keys(keys)))!;
         Assert.Equal([Member("b", "s")], ((RedisResult[])status[4]!).Select(r => (string)r!));
 
-        Assert.Equal(1, await RunAsync(RedisScripts.Withdraw.Call().Keys(keys).Arg("member", Member("b", "s")).Arg("id", "b").Arg("channel", keys.ChannelName).Arg("wake_prefix", WakePrefix)));
+        Assert.Equal(1, await RunAsync(RedisScripts.Withdraw.Call().Keys(keys).Arg("member", Member("b", "s")).Arg("id", "b").Arg("channel", keys.ChannelName).Arg("wake_prefix", _redis.WakePrefix)));
         Assert.Equal(0, await RunAsync(RedisScripts.Touch.Call().Keys(keys).Arg("member", Member("b", "s")).Arg("id", "b").Arg("ttl", TtlMs).Arg("fair", 1)));
         Assert.Equal(1, await RunAsync(Release(keys, "s", holder)));
         Assert.Equal(0, await RunAsync(Release(keys, "s", holder)));
@@ -61,14 +41,14 @@ public sealed class RedisScriptTests : IAsyncLifetime
     [Fact]
     public async Task ElectionScripts_ProclaimAndFenceOnlyWhileLeading()
     {
-        var keys = new LockKeys(_prefix, LockKind.Election, "elect");
+        var keys = new LockKeys(_redis.Prefix, LockKind.Election, "elect");
         var won = await AcquireAsync(keys, RedisLockMode.Exclusive, "leader", permits: 1, value: "v1");
         var holder = $"leader:{(long)won[1]}";
 
         Assert.Equal(1, await RunAsync(RedisScripts.Proclaim.Call().Keys(keys).Arg("holder", holder).Arg("value", "v2").Arg("channel", keys.ChannelName)));
-        Assert.Equal("v2", (string?)await _admin.Database.StringGetAsync(keys.Value));
+        Assert.Equal("v2", (string?)await _redis.Database.StringGetAsync(keys.Value));
         Assert.Equal(1, await RunAsync(RedisScripts.Fence.Call().Keys(keys).Arg("mode", "x").Arg("holder", holder).Arg("token", 1000)));
-        Assert.Equal(1000, (long)await _admin.Database.StringGetAsync(keys.Fence));
+        Assert.Equal(1000, (long)await _redis.Database.StringGetAsync(keys.Fence));
 
         Assert.Equal(1, await RunAsync(Release(keys, "x", holder)));
         Assert.Equal(0, await RunAsync(RedisScripts.Proclaim.Call().Keys(keys).Arg("holder", holder).Arg("value", "v3").Arg("channel", keys.ChannelName)));
@@ -78,7 +58,7 @@ public sealed class RedisScriptTests : IAsyncLifetime
     [Fact]
     public async Task PlainLockScripts_AcquireOnceAndReleaseOnlyTheirOwnRecord()
     {
-        var keys = new LockKeys(_prefix, LockKind.Lock, "plain");
+        var keys = new LockKeys(_redis.Prefix, LockKind.Lock, "plain");
         var token = await RunAsync(RedisScripts.AcquireLock.Call().Key("owner", keys.Owner).Key("fence", keys.Fence).Arg("id", "a").Arg("ttl", TtlMs).Arg("channel", keys.ChannelName));
         var refused = await RunAsync(RedisScripts.AcquireLock.Call().Key("owner", keys.Owner).Key("fence", keys.Fence).Arg("id", "b").Arg("ttl", TtlMs).Arg("channel", keys.ChannelName));
 
@@ -91,16 +71,16 @@ public sealed class RedisScriptTests : IAsyncLifetime
     private static string Member(string id, string mode) => $"p|{id}|{mode}";
 
     private ScriptCall Release(LockKeys keys, string mode, string holder) =>
-        RedisScripts.Release.Call().Keys(keys).Arg("mode", mode).Arg("holder", holder).Arg("channel", keys.ChannelName).Arg("wake_prefix", WakePrefix);
+        RedisScripts.Release.Call().Keys(keys).Arg("mode", mode).Arg("holder", holder).Arg("channel", keys.ChannelName).Arg("wake_prefix", _redis.WakePrefix);
 
     private ScriptCall ReleaseLock(LockKeys keys, string holder) =>
-        RedisScripts.ReleaseLock.Call().Key("owner", keys.Owner).Key("queue", keys.Queue).Arg("holder", holder).Arg("channel", keys.ChannelName).Arg("wake_prefix", WakePrefix);
+        RedisScripts.ReleaseLock.Call().Key("owner", keys.Owner).Key("queue", keys.Queue).Arg("holder", holder).Arg("channel", keys.ChannelName).Arg("wake_prefix", _redis.WakePrefix);
 
     private async Task<RedisResult[]> AcquireAsync(LockKeys keys, RedisLockMode mode, string id, int permits, string value = "") =>
-        (RedisResult[])(await _node.EvaluateAsync(RedisScripts.Acquire.Call().Keys(keys)
+        (RedisResult[])(await _redis.RunAsync(RedisScripts.Acquire.Call().Keys(keys)
             .Arg("mode", ScriptMode.Of(mode)).Arg("id", id).Arg("ttl", TtlMs).Arg("permits", permits).Arg("fair", 1).Arg("wait", 1)
-            .Arg("member", Member(id, ScriptMode.Of(mode))).Arg("wake_prefix", WakePrefix).Arg("channel", keys.ChannelName)
+            .Arg("member", Member(id, ScriptMode.Of(mode))).Arg("wake_prefix", _redis.WakePrefix).Arg("channel", keys.ChannelName)
             .Arg("value", value).Arg("floor", 0)))!;
 
-    private async Task<long> RunAsync(ScriptCall call) => (long)await _node.EvaluateAsync(call);
+    private async Task<long> RunAsync(ScriptCall call) => (long)await _redis.RunAsync(call);
 }
