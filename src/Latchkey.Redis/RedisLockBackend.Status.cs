@@ -9,16 +9,16 @@ namespace Latchkey.Redis;
 internal sealed partial class RedisLockBackend
 {
     public override async ValueTask<LockStatus> GetStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken) =>
-        (await ReadStatusAsync(kind, name, new LockKeys(_settings.Prefix, kind, escapedName)).ConfigureAwait(false)).Status;
+        (await ReadStatusAsync(kind, name, new LockKeys(_context.Settings.Prefix, kind, escapedName)).ConfigureAwait(false)).Status;
 
     public override async IAsyncEnumerable<LockStatus> WatchStatusAsync(LockKind kind, string name, string escapedName, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var keys = new LockKeys(_settings.Prefix, kind, escapedName);
+        var keys = new LockKeys(_context.Settings.Prefix, kind, escapedName);
         var pulse = new Pulse();
         var listeners = new List<IDisposable>();
         try
         {
-            await ListenAsync(keys.Channel, _ => pulse.Fire(), listeners).ConfigureAwait(false);
+            await _context.Listeners.ListenAsync(keys.Channel, _ => pulse.Fire(), listeners).ConfigureAwait(false);
             while (true)
             {
                 var next = pulse.Next;
@@ -27,7 +27,7 @@ internal sealed partial class RedisLockBackend
 
                 // A holder that dies sends no message: look again when its lease would run out.
                 using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                var delay = expiresInMs is { } ms ? Task.Delay(TimeSpan.FromMilliseconds(ms + 1), _time, timer.Token) : Task.Delay(Timeout.Infinite, timer.Token);
+                var delay = expiresInMs is { } ms ? Task.Delay(TimeSpan.FromMilliseconds(ms + 1), _context.Time, timer.Token) : Task.Delay(Timeout.Infinite, timer.Token);
                 var woken = await Task.WhenAny(next, delay).ConfigureAwait(false);
                 await timer.CancelAsync().ConfigureAwait(false);
                 await woken.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -45,13 +45,13 @@ internal sealed partial class RedisLockBackend
 
     private async Task<(LockStatus Status, long? ExpiresInMs)> ReadStatusAsync(LockKind kind, string name, LockKeys keys)
     {
-        var perNode = await Task.WhenAll(_nodes.Select(async node =>
+        var perNode = await Task.WhenAll(Masters.Nodes.Select(async node =>
         {
             try
             {
-                return (RedisResult[]?)(await node.EvaluateAsync(RedisScripts.Status, keys.ForStatus, []).ConfigureAwait(false))!;
+                return (RedisResult[]?)(await node.EvaluateAsync(RedisScripts.Status.Call().Keys(keys)).ConfigureAwait(false))!;
             }
-            catch (LockBackendUnavailableException) when (_nodes.Length > 1)
+            catch (LockBackendUnavailableException) when (Masters.Count > 1)
             {
                 return null;
             }
@@ -105,12 +105,12 @@ internal sealed partial class RedisLockBackend
             }
         }
 
-        if (answered == 0 || answered < _quorum)
+        if (answered == 0 || answered < Masters.Quorum)
         {
-            throw new LockBackendUnavailableException($"Only {answered} of {_nodes.Length} Redis masters answered; {_quorum} are needed to read a status.");
+            throw new LockBackendUnavailableException($"Only {answered} of {Masters.Count} Redis masters answered; {Masters.Quorum} are needed to read a status.");
         }
 
-        var list = holders.Values.Where(h => h.Votes >= _quorum).Select(h => h.Participant).OrderBy(p => p.Sequence).ToList();
+        var list = holders.Values.Where(h => h.Votes >= Masters.Quorum).Select(h => h.Participant).OrderBy(p => p.Sequence).ToList();
         return (new LockStatus(kind, name, list, waiters), expiresIn);
     }
 

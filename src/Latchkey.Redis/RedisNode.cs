@@ -122,7 +122,15 @@ internal sealed class RedisNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs a script by <c>EVALSHA</c>; loads it again if the server lost it (restart, <c>SCRIPT FLUSH</c>).</summary>
+    /// <summary>Runs a script call by <c>EVALSHA</c>; loads the script again if the server lost it (restart, <c>SCRIPT FLUSH</c>).</summary>
+    /// <exception cref="LockBackendUnavailableException">The server did not answer or refused.</exception>
+    public Task<RedisResult> EvaluateAsync(ScriptCall call)
+    {
+        var (keys, values) = call.ToArrays();
+        return EvaluateAsync(call.Script, keys, values);
+    }
+
+    /// <summary>Runs a script with KEYS and ARGV already in position (a batch, whose layout repeats per op).</summary>
     /// <exception cref="LockBackendUnavailableException">The server did not answer or refused.</exception>
     public async Task<RedisResult> EvaluateAsync(RedisScript script, RedisKey[] keys, RedisValue[] values)
     {

@@ -1,13 +1,14 @@
 using System.Collections.Concurrent;
+using Latchkey.Backend;
 using Microsoft.Extensions.Logging;
 
 namespace Latchkey.Redis;
 
 /// <summary>
 /// The provider's single renewal loop. Every held lease is renewed every TTL/3; the renewals that fall due
-/// together are sent together (pipelined on the one connection). A lease whose renewal is not confirmed by
-/// TTL minus <see cref="SafetyMargin"/> after the last confirmed request was sent is lost: the loop fires it
-/// at that deadline even while the renewal request is still unanswered.
+/// together are sent together (pipelined on the one connection). Each lease keeps the core's
+/// <see cref="LeaseClock"/>: it is lost at the last confirmed send time + TTL − <see cref="LeaseClock.Margin"/>,
+/// and the loop fires it at that deadline even while the renewal request is still unanswered.
 /// </summary>
 /// <remarks>
 /// The loop runs on a thread of its own (one per provider, started with the first lease), not on the
@@ -40,17 +41,10 @@ internal sealed class RenewalLoop : IAsyncDisposable
     /// <summary>Test hook: while true, no renewal is sent (deadlines still fire), as if the process were paused or cut off.</summary>
     internal bool Paused { get; set; }
 
-    /// <summary>
-    /// Margin kept below the TTL for clock-rate drift between client and server and for the lateness of
-    /// this loop's own timer on a busy machine (measured here: tens of milliseconds on two loaded cores).
-    /// </summary>
-    public static TimeSpan SafetyMargin(TimeSpan ttl) =>
-        TimeSpan.FromMilliseconds(Math.Min((ttl.TotalMilliseconds * 0.05) + 50, ttl.TotalMilliseconds / 4));
-
     /// <summary>Starts keeping <paramref name="target"/> alive; <paramref name="confirmedAt"/> is when the request that granted it was sent.</summary>
     public object Add(IRenewable target, long confirmedAt)
     {
-        var entry = new Entry(target);
+        var entry = new Entry(target, new LeaseClock(target.Ttl, confirmedAt, _time));
         Confirm(entry, confirmedAt);
         _entries.TryAdd(entry, 0);
         lock (_startGate)
@@ -89,8 +83,9 @@ internal sealed class RenewalLoop : IAsyncDisposable
     private void Confirm(Entry entry, long sentAt)
     {
         var ttl = entry.Target.Ttl;
+        entry.Clock.Confirm(sentAt);
         entry.DueAt = sentAt + ToTicks(ttl / 3);
-        entry.LossAt = entry.Target.CanBeLost ? sentAt + ToTicks(ttl - SafetyMargin(ttl)) : long.MaxValue;
+        entry.LossAt = entry.Target.CanBeLost ? entry.Clock.ConfirmedSentAt + ToTicks(LeaseClock.GuaranteedFor(ttl)) : long.MaxValue;
     }
 
     private long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
@@ -208,11 +203,14 @@ internal sealed class RenewalLoop : IAsyncDisposable
         }
     }
 
-    private sealed class Entry(IRenewable target)
+    private sealed class Entry(IRenewable target, LeaseClock clock)
     {
         public int InFlight;
 
         public IRenewable Target { get; } = target;
+
+        /// <summary>When the lease stops being guaranteed; the loop's <see cref="LossAt"/> is read from it.</summary>
+        public LeaseClock Clock { get; } = clock;
 
         public long DueAt { get; set; }
 

@@ -61,19 +61,18 @@ internal sealed class LockKeys
     /// <summary>The keys of one slot of a Redlock semaphore: a slot is an exclusive lock, and a semaphore of N permits is N slots.</summary>
     public LockKeys ForSlot(int slot) => new(Tag, "slot:" + slot.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-    public RedisKey[] ForAcquire => [Owner, Holders, Fence, Queue, Deadlines, Value, Intent];
-
-    public RedisKey[] ForRelease => [Owner, Holders, Queue, Value];
-
-    public RedisKey[] ForRenew => [Owner, Holders, Value];
-
-    public RedisKey[] ForWaiter => [Queue, Deadlines, Intent];
-
-    public RedisKey[] ForStatus => [Owner, Holders, Queue, Deadlines, Value, Intent];
-
-    public RedisKey[] ForFence => [Owner, Holders, Fence];
-
-    public RedisKey[] ForProclaim => [Owner, Value];
+    /// <summary>A key by the name the scripts give it (<see cref="RedisScript.KeyNames"/>).</summary>
+    public RedisKey this[string name] => name switch
+    {
+        "owner" => Owner,
+        "holders" => Holders,
+        "fence" => Fence,
+        "queue" => Queue,
+        "deadlines" => Deadlines,
+        "value" => Value,
+        "intent" => Intent,
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Not a key of a primitive: owner, holders, fence, queue, deadlines, value or intent."),
+    };
 
     public static string KindSegment(LockKind kind) => kind switch
     {

@@ -1,17 +1,34 @@
 -- One attempt to acquire a lock, a reader/writer side, or a semaphore permit, and take a fencing token.
--- KEYS: 1 owner (string: lock, leader, writer), 2 holders (zset: permits, readers; score = expiry, server ms),
---       3 fence (counter), 4 queue (list, fair mode), 5 queue deadlines (zset, server ms), 6 value (election),
---       7 writer intent (string)
--- ARGV: 1 mode (x exclusive string, s semaphore, w writer, r reader, k Redlock semaphore slot: KEYS[1] is the slot,
---       KEYS[2] lists the slots' holders for status), 2 owner id, 3 ttl ms, 4 permits,
---       5 fair (0/1), 6 wait (0/1), 7 queue member ('<provider>|<waiter>|<mode>'), 8 wake channel prefix,
---       9 lock channel, 10 election value ('' for none), 11 token floor (Redlock; 0 otherwise)
 -- Returns {1, token} when acquired, else {0, ms until the fallback retry}.
-local mode, id, ttl, permits = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local fair, wait, member = ARGV[5] == '1', ARGV[6] == '1', ARGV[7]
--- Deadlines use the server's clock, never the clients'.
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local K = {
+  owner = KEYS[1],     -- string: lock, leader, writer, or one Redlock semaphore slot ('k')
+  holders = KEYS[2],   -- zset: permits, readers (and a Redlock semaphore's slot holders, for status); score = expiry
+  fence = KEYS[3],     -- counter
+  queue = KEYS[4],     -- list: fair-mode waiters, oldest first
+  deadlines = KEYS[5], -- zset: each fair-mode waiter's deadline
+  value = KEYS[6],     -- string: the election value
+  intent = KEYS[7],    -- string: a waiting writer's intent, which keeps new readers out
+}
+local A = {
+  mode = ARGV[1],        -- x exclusive, s semaphore, w writer, r reader, k Redlock semaphore slot (RedisLockMode)
+  id = ARGV[2],          -- owner id
+  ttl = ARGV[3],         -- ms
+  permits = ARGV[4],
+  fair = ARGV[5],        -- 0/1
+  wait = ARGV[6],        -- 0/1: queue up (fair) or announce a writer's intent if not acquired
+  member = ARGV[7],      -- fair queue member: '<provider>|<waiter>|<mode>'
+  wake_prefix = ARGV[8], -- + provider: the channel that wakes that provider's fair waiters
+  channel = ARGV[9],     -- the lock's channel
+  value = ARGV[10],      -- election value ('' for none)
+  floor = ARGV[11],      -- Redlock: the token is at least this (0 otherwise)
+}
+-- Who holds restates the core's queue rule (Latchkey.Backend.QueueDecision, used by ZooKeeper, etcd and memory) in
+-- the terms of these keys: the first N hold (a semaphore of N permits; N = 1 otherwise); a reader holds while no
+-- writer is ahead of it (holding, or waiting: the fair queue's head or a writer's intent); everyone else waits.
+-- RedisQueueRuleTests checks on a real Redis that this script decides as QueueDecision.For does.
+local mode, id, ttl, permits = A.mode, A.id, tonumber(A.ttl), tonumber(A.permits)
+local fair, wait, member = A.fair == '1', A.wait == '1', A.member
+local now = server_now()
 
 local function soonest(key)
   local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
@@ -19,105 +36,95 @@ local function soonest(key)
   return ttl
 end
 
-local function keep_until_last(key)
-  local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-  if last[2] then redis.call('PEXPIREAT', key, last[2]) end
-end
-
-local function wake(head)
-  redis.call('PUBLISH', ARGV[8] .. string.match(head, '^([^|]*)|'), head)
-end
-
 if mode ~= 'x' then
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+  redis.call('ZREMRANGEBYSCORE', K.holders, '-inf', now)
 end
 
 if fair then
   -- A waiter that stopped refreshing its place (crashed, cut off) leaves the queue.
-  local dead = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now)
-  for _, m in ipairs(dead) do redis.call('LREM', KEYS[4], 1, m) end
-  if #dead > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now) end
+  local dead = redis.call('ZRANGEBYSCORE', K.deadlines, '-inf', now)
+  for _, m in ipairs(dead) do redis.call('LREM', K.queue, 1, m) end
+  if #dead > 0 then redis.call('ZREMRANGEBYSCORE', K.deadlines, '-inf', now) end
 end
 
 local free, hint = true, 0
 if mode == 'x' or mode == 'k' then
-  local p = redis.call('PTTL', KEYS[1])
+  local p = redis.call('PTTL', K.owner)
   if p ~= -2 then free, hint = false, p end
 elseif mode == 's' then
-  if redis.call('ZCARD', KEYS[2]) >= permits then free, hint = false, soonest(KEYS[2]) end
+  if redis.call('ZCARD', K.holders) >= permits then free, hint = false, soonest(K.holders) end
 elseif mode == 'w' then
-  local p = redis.call('PTTL', KEYS[1])
+  local p = redis.call('PTTL', K.owner)
   if p ~= -2 then free, hint = false, p
-  elseif redis.call('ZCARD', KEYS[2]) > 0 then free, hint = false, soonest(KEYS[2]) end
+  elseif redis.call('ZCARD', K.holders) > 0 then free, hint = false, soonest(K.holders) end
 else
-  local p = redis.call('PTTL', KEYS[1])
+  local p = redis.call('PTTL', K.owner)
   if p ~= -2 then free, hint = false, p
   else
-    local intent = redis.call('PTTL', KEYS[7])
+    local intent = redis.call('PTTL', K.intent)
     if intent ~= -2 then free, hint = false, intent end
   end
 end
 
 if free and fair then
-  local head = redis.call('LINDEX', KEYS[4], 0)
+  local head = redis.call('LINDEX', K.queue, 0)
   if head and head ~= member then
     free = false
-    local d = redis.call('ZSCORE', KEYS[5], head)
+    local d = redis.call('ZSCORE', K.deadlines, head)
     hint = d and math.max(tonumber(d) - now, 0) or 0
     -- The head may have missed its wake-up; a second one is harmless.
-    wake(head)
+    wake(head, A.wake_prefix)
   end
 end
 
 if free then
   if fair then
-    redis.call('LREM', KEYS[4], 1, member)
-    redis.call('ZREM', KEYS[5], member)
+    redis.call('LREM', K.queue, 1, member)
+    redis.call('ZREM', K.deadlines, member)
   end
-  local token = redis.call('INCR', KEYS[3])
-  local floor = tonumber(ARGV[11])
+  local token = redis.call('INCR', K.fence)
+  local floor = tonumber(A.floor)
   if token < floor then
     token = floor
-    redis.call('SET', KEYS[3], token)
+    redis.call('SET', K.fence, token)
   end
   local holder = id .. ':' .. token
   if mode == 'k' then
-    redis.call('SET', KEYS[1], holder, 'PX', ttl)
-    redis.call('ZADD', KEYS[2], now + ttl, holder)
-    keep_until_last(KEYS[2])
+    redis.call('SET', K.owner, holder, 'PX', ttl)
+    redis.call('ZADD', K.holders, now + ttl, holder)
+    keep_until_last(K.holders)
   elseif mode == 'x' or mode == 'w' then
-    redis.call('SET', KEYS[1], holder, 'PX', ttl)
-    if ARGV[10] ~= '' then redis.call('SET', KEYS[6], ARGV[10], 'PX', ttl) end
-    if redis.call('GET', KEYS[7]) == id then redis.call('DEL', KEYS[7]) end
+    redis.call('SET', K.owner, holder, 'PX', ttl)
+    if A.value ~= '' then redis.call('SET', K.value, A.value, 'PX', ttl) end
+    if redis.call('GET', K.intent) == id then redis.call('DEL', K.intent) end
   else
-    redis.call('ZADD', KEYS[2], now + ttl, holder)
-    keep_until_last(KEYS[2])
+    redis.call('ZADD', K.holders, now + ttl, holder)
+    keep_until_last(K.holders)
   end
   if fair then
     -- Wake the next waiter only if it may be admitted too (another permit, another reader).
-    local head = redis.call('LINDEX', KEYS[4], 0)
+    local head = redis.call('LINDEX', K.queue, 0)
     if head then
       local kind = string.sub(head, -1)
-      if (mode == 's' and redis.call('ZCARD', KEYS[2]) < permits) or (mode == 'r' and kind == 'r') then wake(head) end
+      if (mode == 's' and redis.call('ZCARD', K.holders) < permits) or (mode == 'r' and kind == 'r') then wake(head, A.wake_prefix) end
     end
   end
-  redis.call('PUBLISH', ARGV[9], 'a')
+  redis.call('PUBLISH', A.channel, 'a')
   return {1, token}
 end
 
 if wait then
   if fair then
-    if not redis.call('ZSCORE', KEYS[5], member) then
-      redis.call('RPUSH', KEYS[4], member)
-      redis.call('PUBLISH', ARGV[9], 'q')
+    if not redis.call('ZSCORE', K.deadlines, member) then
+      redis.call('RPUSH', K.queue, member)
+      redis.call('PUBLISH', A.channel, 'q')
     end
-    redis.call('ZADD', KEYS[5], now + ttl, member)
-    keep_until_last(KEYS[5])
-    redis.call('PEXPIREAT', KEYS[4], redis.call('ZRANGE', KEYS[5], -1, -1, 'WITHSCORES')[2])
+    redis.call('ZADD', K.deadlines, now + ttl, member)
+    redis.call('PEXPIREAT', K.queue, keep_until_last(K.deadlines))
   elseif mode == 'w' then
     -- A waiting writer keeps new readers out, so writers are not starved.
-    local intent = redis.call('GET', KEYS[7])
-    if not intent or intent == id then redis.call('SET', KEYS[7], id, 'PX', ttl) end
+    local intent = redis.call('GET', K.intent)
+    if not intent or intent == id then redis.call('SET', K.intent, id, 'PX', ttl) end
   end
 end
 if hint < 0 then hint = ttl end

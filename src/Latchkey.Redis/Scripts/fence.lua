@@ -1,15 +1,16 @@
 -- Redlock: raises a node's fence counter to the token agreed on a majority, only while still the holder,
 -- so a later majority (which shares a node with this one) draws a larger token.
--- KEYS: 1 owner (string), 2 holders (zset), 3 fence
--- ARGV: 1 mode (x, s, w, r, k), 2 holder ('<owner id>:<token>'), 3 agreed token
 -- Returns 1 if the counter is at least the agreed token and this is still the holder, else 0.
+local K = {owner = KEYS[1], holders = KEYS[2], fence = KEYS[3]}
+-- mode: x, s, w, r, k (RedisLockMode); holder: '<owner id>:<token>'; token: the agreed one
+local A = {mode = ARGV[1], holder = ARGV[2], token = ARGV[3]}
 local held
-if ARGV[1] == 'x' or ARGV[1] == 'w' or ARGV[1] == 'k' then
-  held = redis.call('GET', KEYS[1]) == ARGV[2]
+if A.mode == 'x' or A.mode == 'w' or A.mode == 'k' then
+  held = redis.call('GET', K.owner) == A.holder
 else
-  held = redis.call('ZSCORE', KEYS[2], ARGV[2]) ~= false
+  held = redis.call('ZSCORE', K.holders, A.holder) ~= false
 end
 if not held then return 0 end
-local current = tonumber(redis.call('GET', KEYS[3]) or '0')
-if current < tonumber(ARGV[3]) then redis.call('SET', KEYS[3], ARGV[3]) end
+local current = tonumber(redis.call('GET', K.fence) or '0')
+if current < tonumber(A.token) then redis.call('SET', K.fence, A.token) end
 return 1

@@ -1,10 +1,11 @@
 -- Replaces a leader's election value, only if it still leads.
--- KEYS: 1 owner (string), 2 value
--- ARGV: 1 holder ('<owner id>:<token>'), 2 value, 3 lock channel
 -- Returns 1 if replaced, 0 if no longer the leader.
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-local ttl = redis.call('PTTL', KEYS[1])
+local K = {owner = KEYS[1], value = KEYS[2]}
+-- holder: '<owner id>:<token>'; value: the new one; channel: the lock's
+local A = {holder = ARGV[1], value = ARGV[2], channel = ARGV[3]}
+if redis.call('GET', K.owner) ~= A.holder then return 0 end
+local ttl = redis.call('PTTL', K.owner)
 if ttl <= 0 then return 0 end
-redis.call('SET', KEYS[2], ARGV[2], 'PX', ttl)
-redis.call('PUBLISH', ARGV[3], 'v')
+redis.call('SET', K.value, A.value, 'PX', ttl)
+redis.call('PUBLISH', A.channel, 'v')
 return 1

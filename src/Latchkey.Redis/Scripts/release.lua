@@ -1,9 +1,10 @@
 -- Releases one holder, only if it is still the holder: a retried or late release never frees a newer holder.
--- KEYS: 1 owner (string), 2 holders (zset), 3 queue (list), 4 value (election)
--- ARGV: 1 mode (x, s, w, r, k), 2 holder ('<owner id>:<token>'; or '<owner id>:' for whatever that
---       acquisition may hold, after an acquire whose reply was lost), 3 lock channel, 4 wake channel prefix
 -- Returns 1 if released, 0 if it was no longer held.
-local record = ARGV[2]
+local K = {owner = KEYS[1], holders = KEYS[2], queue = KEYS[3], value = KEYS[4]}
+-- mode: x, s, w, r, k (RedisLockMode); holder: '<owner id>:<token>', or '<owner id>:' for whatever that acquisition
+-- may hold, after an acquire whose reply was lost; channel: the lock's; wake_prefix: + provider, wakes fair waiters.
+local A = {mode = ARGV[1], holder = ARGV[2], channel = ARGV[3], wake_prefix = ARGV[4]}
+local record = A.holder
 local anyToken = string.sub(record, -1) == ':'
 local function ours(value)
   if not value then return false end
@@ -12,23 +13,22 @@ local function ours(value)
 end
 
 local removed = 0
-if ARGV[1] == 'x' or ARGV[1] == 'w' or ARGV[1] == 'k' then
-  local current = redis.call('GET', KEYS[1])
+if A.mode == 'x' or A.mode == 'w' or A.mode == 'k' then
+  local current = redis.call('GET', K.owner)
   if ours(current) then
-    redis.call('DEL', KEYS[1], KEYS[4])
-    if ARGV[1] == 'k' then redis.call('ZREM', KEYS[2], current) end
+    redis.call('DEL', K.owner, K.value)
+    if A.mode == 'k' then redis.call('ZREM', K.holders, current) end
     removed = 1
   end
 elseif anyToken then
-  for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-    if ours(m) then removed = redis.call('ZREM', KEYS[2], m) end
+  for _, m in ipairs(redis.call('ZRANGE', K.holders, 0, -1)) do
+    if ours(m) then removed = redis.call('ZREM', K.holders, m) end
   end
 else
-  removed = redis.call('ZREM', KEYS[2], record)
+  removed = redis.call('ZREM', K.holders, record)
 end
 if removed == 1 then
-  redis.call('PUBLISH', ARGV[3], 'r')
-  local head = redis.call('LINDEX', KEYS[3], 0)
-  if head then redis.call('PUBLISH', ARGV[4] .. string.match(head, '^([^|]*)|'), head) end
+  redis.call('PUBLISH', A.channel, 'r')
+  wake_head(K.queue, A.wake_prefix)
 end
 return removed

@@ -1,32 +1,30 @@
 -- Extends a holder's lease, only if it is still the holder.
--- KEYS: 1 owner (string), 2 holders (zset), 3 value (election)
--- ARGV: 1 mode (x, s, w, r, k), 2 holder ('<owner id>:<token>'), 3 ttl ms
 -- Returns 1 if extended, 0 if it was no longer held.
-local ttl = tonumber(ARGV[3])
-if ARGV[1] == 'x' or ARGV[1] == 'w' then
-  if redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  redis.call('PEXPIRE', KEYS[3], ttl)
+local K = {owner = KEYS[1], holders = KEYS[2], value = KEYS[3]}
+-- mode: x, s, w, r, k (RedisLockMode); holder: '<owner id>:<token>'; ttl: ms
+local A = {mode = ARGV[1], holder = ARGV[2], ttl = ARGV[3]}
+local ttl = tonumber(A.ttl)
+if A.mode == 'x' or A.mode == 'w' then
+  if redis.call('GET', K.owner) ~= A.holder then return 0 end
+  redis.call('PEXPIRE', K.owner, ttl)
+  redis.call('PEXPIRE', K.value, ttl)
   return 1
 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if ARGV[1] == 'k' then
-  if redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  redis.call('ZADD', KEYS[2], now + ttl, ARGV[2])
-  local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-  redis.call('PEXPIREAT', KEYS[2], last[2])
+local now = server_now()
+if A.mode == 'k' then
+  if redis.call('GET', K.owner) ~= A.holder then return 0 end
+  redis.call('PEXPIRE', K.owner, ttl)
+  redis.call('ZADD', K.holders, now + ttl, A.holder)
+  keep_until_last(K.holders)
   return 1
 end
-local expiry = redis.call('ZSCORE', KEYS[2], ARGV[2])
+local expiry = redis.call('ZSCORE', K.holders, A.holder)
 if not expiry then return 0 end
 if tonumber(expiry) <= now then
   -- Expired on the server's clock: another holder may already count on the permit.
-  redis.call('ZREM', KEYS[2], ARGV[2])
+  redis.call('ZREM', K.holders, A.holder)
   return 0
 end
-redis.call('ZADD', KEYS[2], now + ttl, ARGV[2])
-local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-redis.call('PEXPIREAT', KEYS[2], last[2])
+redis.call('ZADD', K.holders, now + ttl, A.holder)
+keep_until_last(K.holders)
 return 1

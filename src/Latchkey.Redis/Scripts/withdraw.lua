@@ -1,18 +1,18 @@
 -- A waiter gives up: it leaves the queue and drops its writer intent, and whoever that unblocks is woken.
--- KEYS: 1 queue (list), 2 queue deadlines (zset), 3 writer intent (string)
--- ARGV: 1 queue member ('' if none), 2 owner id, 3 lock channel, 4 wake channel prefix
-local wasHead = ARGV[1] ~= '' and redis.call('LINDEX', KEYS[1], 0) == ARGV[1]
-if ARGV[1] ~= '' then
-  redis.call('LREM', KEYS[1], 1, ARGV[1])
-  redis.call('ZREM', KEYS[2], ARGV[1])
+local K = {queue = KEYS[1], deadlines = KEYS[2], intent = KEYS[3]}
+-- member: fair queue member ('' if none); id: owner id; channel: the lock's; wake_prefix: + provider, wakes fair waiters
+local A = {member = ARGV[1], id = ARGV[2], channel = ARGV[3], wake_prefix = ARGV[4]}
+local wasHead = A.member ~= '' and redis.call('LINDEX', K.queue, 0) == A.member
+if A.member ~= '' then
+  redis.call('LREM', K.queue, 1, A.member)
+  redis.call('ZREM', K.deadlines, A.member)
 end
-if redis.call('GET', KEYS[3]) == ARGV[2] then
-  redis.call('DEL', KEYS[3])
-  redis.call('PUBLISH', ARGV[3], 'r')
+if redis.call('GET', K.intent) == A.id then
+  redis.call('DEL', K.intent)
+  redis.call('PUBLISH', A.channel, 'r')
 end
 if wasHead then
-  local head = redis.call('LINDEX', KEYS[1], 0)
-  if head then redis.call('PUBLISH', ARGV[4] .. string.match(head, '^([^|]*)|'), head) end
+  wake_head(K.queue, A.wake_prefix)
 end
-redis.call('PUBLISH', ARGV[3], 'q')
+redis.call('PUBLISH', A.channel, 'q')
 return 1
