@@ -57,6 +57,23 @@ internal sealed class EtcdLease
         }
     }
 
+    /// <summary>Whether the lease is lost or past its confirmed deadline, read on the clock now (no timer needs to have run); past it, it is marked lost on the spot.</summary>
+    public bool CheckExpired()
+    {
+        if (IsLost)
+        {
+            return true;
+        }
+
+        if (!_clock.IsExpired)
+        {
+            return false;
+        }
+
+        CheckExpiry();
+        return true;
+    }
+
     public void MarkLost(string reason)
     {
         if (Interlocked.CompareExchange(ref _lostReason, reason, null) is not null)

@@ -114,6 +114,20 @@ internal sealed partial class EtcdLockAcquisition : LockAcquisition, IOwnKeyList
 
     public override long FencingToken => CreateRevision;
 
+    /// <summary>Reads the lease's clock now; reading <see cref="Lost"/> instead would start a watch of our key.</summary>
+    public override bool CheckLost()
+    {
+        if (Lease.CheckExpired())
+        {
+            return true;
+        }
+
+        lock (_gate)
+        {
+            return _lostFired || _ownKeyGone;
+        }
+    }
+
     public override CancellationToken Lost
     {
         get

@@ -14,7 +14,7 @@ internal sealed class RedisLockAcquisition : LockAcquisition, IRenewable
     private const string UnconfirmedRelease = "The release could not be confirmed; the lock frees itself when its TTL runs out.";
     private readonly RedisLockContext _context;
     private readonly CancellationTokenSource _lost = new();
-    private object? _renewalEntry;
+    private object? _renewalEntry; // written once at grant, read by CheckLost from any thread
     private int _released;
 
     /// <param name="context">The provider's servers and renewal loop.</param>
@@ -38,6 +38,9 @@ internal sealed class RedisLockAcquisition : LockAcquisition, IRenewable
     public override long FencingToken { get; }
 
     public override CancellationToken Lost => _lost.Token;
+
+    public override bool CheckLost() =>
+        _lost.IsCancellationRequested || (Volatile.Read(ref _renewalEntry) is { } entry && _context.Renewal.CheckExpired(entry));
 
     public LockKeys Keys { get; }
 

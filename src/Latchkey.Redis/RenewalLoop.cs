@@ -41,6 +41,27 @@ internal sealed class RenewalLoop : IAsyncDisposable
     /// <summary>Test hook: while true, no renewal is sent (deadlines still fire), as if the process were paused or cut off.</summary>
     internal bool Paused { get; set; }
 
+    /// <summary>
+    /// Whether the lease of <paramref name="handle"/> (from <see cref="Add"/>) is past its deadline, read on the
+    /// clock now (no turn of the loop needs to have run); past it, its Lost fires on the spot.
+    /// </summary>
+    public bool CheckExpired(object handle)
+    {
+        var entry = (Entry)handle;
+        if (!entry.Target.CanBeLost || entry.LossAt > _time.GetTimestamp())
+        {
+            return false;
+        }
+
+        if (_entries.TryRemove(entry, out _))
+        {
+            _logger.LogWarning("Lease found past its deadline by a check (TTL {Ttl}); firing Lost.", entry.Target.Ttl);
+            entry.Target.OnLost();
+        }
+
+        return true;
+    }
+
     /// <summary>Starts keeping <paramref name="target"/> alive; <paramref name="confirmedAt"/> is when the request that granted it was sent.</summary>
     public object Add(IRenewable target, long confirmedAt)
     {

@@ -33,6 +33,8 @@ internal sealed class ZooKeeperLockAcquisition : LockAcquisition
 
     public override CancellationToken Lost => _lost.Token;
 
+    public override bool CheckLost() => _client.CheckSessionExpired() || _lost.IsCancellationRequested;
+
     public string Path => _path;
 
     /// <summary>Watches our own node (fire and forget: the reply comes in order behind our other requests).</summary>

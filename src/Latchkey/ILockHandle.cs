@@ -30,6 +30,19 @@ public interface ILockHandle : IAsyncDisposable
     CancellationToken Lost { get; }
 
     /// <summary>
+    /// Whether the lock is still guaranteed, checked now: not released, <see cref="Lost"/> not fired, and the
+    /// lease's confirmed deadline not past on the monotonic clock. Needs no timer to have run, so a holder
+    /// that just woke from a pause (GC, SIGSTOP, a VM migration) past its TTL reads <see langword="false"/> at
+    /// once, and <see cref="Lost"/> is cancelled on the spot. Check it right before each write to a
+    /// resource that cannot check fencing tokens.
+    /// </summary>
+    bool IsHeld { get; }
+
+    /// <summary>Throws <see cref="LockLostException"/> unless <see cref="IsHeld"/>.</summary>
+    /// <exception cref="LockLostException">The lock was released, or can no longer be guaranteed.</exception>
+    void ThrowIfNotHeld();
+
+    /// <summary>
     /// Releases the lock. Idempotent; never frees a lock that someone else holds now.
     /// </summary>
     /// <exception cref="LockBackendUnavailableException">

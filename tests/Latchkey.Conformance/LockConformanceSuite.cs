@@ -30,6 +30,13 @@ public abstract partial class LockConformanceSuite : IAsyncLifetime
     /// <summary>Creates a new, independent provider (a new client) on the backend under test.</summary>
     protected abstract ValueTask<ILockProvider> CreateProviderAsync();
 
+    /// <summary>
+    /// Creates a provider with <paramref name="options"/> (a clock of the test's, say). A backend with leases
+    /// must override it: the suite's lease tests need it.
+    /// </summary>
+    protected virtual ValueTask<ILockProvider> CreateProviderAsync(LockProviderOptions options) =>
+        throw new NotSupportedException($"{GetType().Name} does not create providers with options; override CreateProviderAsync(LockProviderOptions).");
+
     /// <inheritdoc/>
     public virtual async ValueTask InitializeAsync() => Provider = await NewProviderAsync();
 

@@ -28,5 +28,8 @@ public sealed class EtcdConformanceTests : LockConformanceSuite
     protected override ValueTask<ILockProvider> CreateProviderAsync() =>
         ValueTask.FromResult(LockProvider.Connect(ConnectionString()));
 
+    protected override ValueTask<ILockProvider> CreateProviderAsync(LockProviderOptions options) =>
+        ValueTask.FromResult(LockProvider.Connect(ConnectionString(), options));
+
     private string ConnectionString() => $"{TestServers.Require("LATCHKEY_ETCD")}?prefix={_prefix}&ttl=5s";
 }

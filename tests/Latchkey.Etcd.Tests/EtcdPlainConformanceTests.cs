@@ -30,5 +30,8 @@ public sealed class EtcdPlainConformanceTests : LockConformanceSuite
         return ValueTask.FromResult(provider);
     }
 
+    protected override ValueTask<ILockProvider> CreateProviderAsync(LockProviderOptions options) =>
+        ValueTask.FromResult(LockProvider.Connect(ConnectionString(), options));
+
     private string ConnectionString() => $"{TestServers.Require("LATCHKEY_ETCD")}?prefix={_prefix}&ttl=5s&optimizations=none";
 }

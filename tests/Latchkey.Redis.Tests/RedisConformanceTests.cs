@@ -15,4 +15,7 @@ public sealed class RedisConformanceTests : LockConformanceSuite
 
     protected override ValueTask<ILockProvider> CreateProviderAsync() =>
         ValueTask.FromResult(LockProvider.Connect(RedisTestServer.Single(_prefix)));
+
+    protected override ValueTask<ILockProvider> CreateProviderAsync(LockProviderOptions options) =>
+        ValueTask.FromResult(LockProvider.Connect(RedisTestServer.Single(_prefix), options));
 }

@@ -15,4 +15,7 @@ public sealed class RedisFairConformanceTests : LockConformanceSuite
 
     protected override ValueTask<ILockProvider> CreateProviderAsync() =>
         ValueTask.FromResult(LockProvider.Connect(RedisTestServer.Single(_prefix, "&fair=true")));
+
+    protected override ValueTask<ILockProvider> CreateProviderAsync(LockProviderOptions options) =>
+        ValueTask.FromResult(LockProvider.Connect(RedisTestServer.Single(_prefix, "&fair=true"), options));
 }

@@ -15,4 +15,7 @@ public sealed class RedlockConformanceTests : LockConformanceSuite
 
     protected override ValueTask<ILockProvider> CreateProviderAsync() =>
         ValueTask.FromResult(LockProvider.Connect(RedisTestServer.Redlock(_prefix)));
+
+    protected override ValueTask<ILockProvider> CreateProviderAsync(LockProviderOptions options) =>
+        ValueTask.FromResult(LockProvider.Connect(RedisTestServer.Redlock(_prefix), options));
 }

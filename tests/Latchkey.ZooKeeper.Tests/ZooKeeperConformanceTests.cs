@@ -22,4 +22,7 @@ public sealed class ZooKeeperConformanceTests : LockConformanceSuite
 
     protected override ValueTask<ILockProvider> CreateProviderAsync() =>
         ValueTask.FromResult(LockProvider.Connect(Server));
+
+    protected override ValueTask<ILockProvider> CreateProviderAsync(LockProviderOptions options) =>
+        ValueTask.FromResult(LockProvider.Connect(Server, options));
 }

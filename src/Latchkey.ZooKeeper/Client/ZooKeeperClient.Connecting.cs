@@ -255,6 +255,26 @@ internal sealed partial class ZooKeeperClient
         return _connected;
     }
 
+    /// <summary>
+    /// Whether the session may have expired on the server, read on the clock now (no timer needs to have run);
+    /// past its deadline the session is ended on the spot, as the loss timer would.
+    /// </summary>
+    internal bool CheckSessionExpired()
+    {
+        if (SessionEnded.IsCancellationRequested)
+        {
+            return true;
+        }
+
+        if (Volatile.Read(ref _lease) is not { IsExpired: true })
+        {
+            return false;
+        }
+
+        OnLossTimer();
+        return true;
+    }
+
     private void OnLossTimer()
     {
         // The server touched the session no earlier than the send time of the last request it answered.

@@ -16,6 +16,14 @@ public abstract class LockAcquisition
     public abstract CancellationToken Lost { get; }
 
     /// <summary>
+    /// Checks now, without waiting for a timer, whether the lock may no longer be guaranteed; if so, cancels
+    /// <see cref="Lost"/> on the spot (callbacks run on the thread pool) and returns <see langword="true"/>.
+    /// A leased backend compares the monotonic clock with its lease's confirmed deadline
+    /// (<c>LeaseClock.IsExpired</c>); the default reads <see cref="Lost"/>.
+    /// </summary>
+    public virtual bool CheckLost() => Lost.IsCancellationRequested;
+
+    /// <summary>
     /// Frees the lock. Called at most once by the core. Must never free a newer holder's lock, even when
     /// a request is retried; throws <see cref="LockBackendUnavailableException"/> if the release
     /// could not be confirmed (the TTL still frees it).

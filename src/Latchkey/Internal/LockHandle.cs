@@ -17,6 +17,18 @@ internal class LockHandle(LockProvider provider, LockKind kind, string name, Loc
 
     protected bool IsReleased => Volatile.Read(ref _released) != 0;
 
+    public bool IsHeld => !IsReleased && !Lease.CheckLost();
+
+    public void ThrowIfNotHeld()
+    {
+        if (!IsHeld)
+        {
+            throw new LockLostException(IsReleased
+                ? $"'{Name}' (token {FencingToken}) was released by this handle."
+                : $"'{Name}' (token {FencingToken}) can no longer be guaranteed: its lease ran out or was lost.");
+        }
+    }
+
     public ValueTask ReleaseAsync()
     {
         if (Interlocked.Exchange(ref _released, 1) != 0)
