@@ -40,9 +40,15 @@ internal sealed partial class HolderProcess : IAsyncDisposable
     /// <summary>Sends one command and returns the line the holder answers.</summary>
     public async Task<string> AskAsync(string command, TimeSpan patience, CancellationToken cancellationToken)
     {
+        await SendAsync(command, cancellationToken);
+        return await ReadLineAsync(patience, cancellationToken);
+    }
+
+    /// <summary>Sends one command without waiting for the answer (read it with <see cref="ReadLineAsync"/>).</summary>
+    public async Task SendAsync(string command, CancellationToken cancellationToken)
+    {
         await _process.StandardInput.WriteLineAsync(command);
         await _process.StandardInput.FlushAsync(cancellationToken);
-        return await ReadLineAsync(patience, cancellationToken);
     }
 
     public void Pause() => Signal(SigStop);
@@ -61,7 +67,7 @@ internal sealed partial class HolderProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private async Task<string> ReadLineAsync(TimeSpan patience, CancellationToken cancellationToken)
+    public async Task<string> ReadLineAsync(TimeSpan patience, CancellationToken cancellationToken)
     {
         var line = await _process.StandardOutput.ReadLineAsync(cancellationToken).AsTask().WaitAsync(patience, cancellationToken);
         if (line is null)

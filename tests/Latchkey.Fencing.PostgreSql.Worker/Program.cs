@@ -1,10 +1,11 @@
 // A lock holder for the fenced-write fault tests.
 //   worker LOCK_URI LOCK_NAME TTL POSTGRES FENCE_TABLE ACCOUNTS_TABLE ACCOUNT_ID
 //     Acquires LOCK_NAME with the TTL, prints "held TOKEN", then for each line on stdin:
-//       "fenced VALUE"  sets the account's balance to VALUE through PostgresFence (resource = LOCK_NAME),
-//                       printing "accepted" or "refused TOKEN HIGHEST";
-//       "plain VALUE"   sets it with a plain UPDATE, printing "written ROWS";
-//       "await-lost"    waits (at most 30 s) for the handle's Lost and prints "lost True|False".
+//       "fenced VALUE"          sets the account's balance to VALUE through PostgresFence (resource = LOCK_NAME)
+//                               with the lock's handle, printing "accepted", "refused TOKEN HIGHEST" or "lost";
+//       "fenced-unaware VALUE"  the same with the handle as the holder saw it before a pause (see below);
+//       "plain VALUE"           sets it with a plain UPDATE, printing "written ROWS";
+//       "await-lost"            waits (at most 30 s) for the handle's Lost and prints "lost True|False".
 using Latchkey;
 using Latchkey.Fencing.PostgreSql;
 using Latchkey.Redis;
@@ -38,15 +39,19 @@ while (await Console.In.ReadLineAsync(ct) is { } line)
     NpgsqlParameter[] parameters = [new("b", value), new("id", int.Parse(accountId, System.Globalization.CultureInfo.InvariantCulture))];
     switch (command)
     {
-        case "fenced":
+        case "fenced" or "fenced-unaware":
             try
             {
-                await fence.ExecuteAsync(connection, asSeenBeforeThePause, update, parameters, cancellationToken: ct);
+                await fence.ExecuteAsync(connection, command == "fenced" ? handle : asSeenBeforeThePause, update, parameters, cancellationToken: ct);
                 Console.WriteLine("accepted");
             }
             catch (FencedWriteRefusedException e)
             {
                 Console.WriteLine($"refused {e.Token} {e.HighestToken}");
+            }
+            catch (LockLostException)
+            {
+                Console.WriteLine("lost");
             }
 
             break;
