@@ -100,15 +100,7 @@ public sealed class PostgresFence
         // One round trip for the fence and the statement: when the fence refuses, the server skips the rest.
         batch.BatchCommands.Add(AdvanceCommand(resource, handle.FencingToken));
         batch.BatchCommands.Add(statement);
-        try
-        {
-            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (PostgresException e) when (e.SqlState == FenceSql.RefusedSqlState)
-        {
-            // The user's statement may divide by zero too: a refusal is told apart by the higher token it found.
-            throw await RefusalOrAsync(e, connection, transaction, resource, handle.FencingToken, cancellationToken).ConfigureAwait(false);
-        }
+        await RunAsync(batch, resource, handle.FencingToken, cancellationToken).ConfigureAwait(false);
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return checked((int)statement.RecordsAffected);
@@ -147,14 +139,7 @@ public sealed class PostgresFence
         await using var rollbackUnlessCommitted = transaction.ConfigureAwait(false);
         using (var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { AdvanceCommand(resource, handle.FencingToken) } })
         {
-            try
-            {
-                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (PostgresException e) when (e.SqlState == FenceSql.RefusedSqlState)
-            {
-                throw await RefusalOrAsync(e, connection, transaction, resource, handle.FencingToken, cancellationToken).ConfigureAwait(false);
-            }
+            await RunAsync(batch, resource, handle.FencingToken, cancellationToken).ConfigureAwait(false);
         }
 
         var result = await work(transaction, cancellationToken).ConfigureAwait(false);
@@ -227,15 +212,26 @@ public sealed class PostgresFence
         new(_sql.Advance) { Parameters = { new() { Value = resource }, new() { Value = token } } };
 
     /// <summary>
-    /// Rolls back after a division by zero and returns the exception to throw: the refusal if a higher token
-    /// than <paramref name="token"/> is recorded (a newer holder has written, so this write is refused in any
-    /// case), otherwise <paramref name="error"/>, which then came from the user's own SQL.
+    /// Runs a batch that starts with the fence statement. On a division by zero it rolls back and throws the
+    /// refusal if a higher token than <paramref name="token"/> is recorded (a newer holder has written, so the
+    /// write is refused in any case); otherwise the error came from the user's own SQL and is rethrown.
     /// </summary>
-    private async Task<Exception> RefusalOrAsync(
-        PostgresException error, NpgsqlConnection connection, NpgsqlTransaction transaction, string resource, long token, CancellationToken cancellationToken)
+    private async Task RunAsync(NpgsqlBatch batch, string resource, long token, CancellationToken cancellationToken)
     {
-        await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-        var highest = await GetHighestTokenAsync(connection, resource, cancellationToken).ConfigureAwait(false);
-        return highest > token ? new FencedWriteRefusedException(resource, token, highest) : error;
+        try
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == FenceSql.RefusedSqlState)
+        {
+            await batch.Transaction!.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            var highest = await GetHighestTokenAsync(batch.Connection!, resource, cancellationToken).ConfigureAwait(false);
+            if (highest > token)
+            {
+                throw new FencedWriteRefusedException(resource, token, highest);
+            }
+
+            throw;
+        }
     }
 }
