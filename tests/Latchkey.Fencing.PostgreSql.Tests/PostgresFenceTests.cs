@@ -133,6 +133,41 @@ public sealed class PostgresFenceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Execute_ANewerWriteWhileAnOlderIsInFlight_WaitsForItAndLandsLast()
+    {
+        await using var other = await PostgresTestServer.OpenAsync(Ct);
+        var olderInside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var olderMayCommit = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var older = _db.Fence.ExecuteAsync(other, new FakeHandle("accounts", 5), async (transaction, ct) =>
+        {
+            await using var update = new NpgsqlCommand(_db.Update, transaction.Connection, transaction) { Parameters = { new("b", 500L), new("id", 1) } };
+            await update.ExecuteNonQueryAsync(ct);
+            olderInside.SetResult();
+            await olderMayCommit.Task.WaitAsync(ct);
+        }, Resource, Ct);
+        await olderInside.Task.WaitAsync(Ct);
+
+        var newer = _db.Fence.ExecuteAsync(_db.Connection, new FakeHandle("accounts", 6), _db.Update, Scratch.Balance(600), Resource, Ct);
+        await using (var probe = await PostgresTestServer.OpenAsync(Ct))
+        {
+            await using var blocked = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", probe) { Parameters = { new() { Value = other.ProcessID } } };
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while ((long)(await blocked.ExecuteScalarAsync(Ct))! == 0)
+            {
+                Assert.False(newer.IsCompleted, "The newer write did not wait for the older one's transaction.");
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "The newer write never reached the server.");
+                await Task.Delay(5, Ct);
+            }
+        }
+
+        olderMayCommit.SetResult();
+        await older;
+        await newer;
+        Assert.Equal(600, await _db.BalanceAsync(Ct));
+        Assert.Equal(6, await _db.Fence.GetHighestTokenAsync(_db.Connection, Resource, Ct));
+    }
+
+    [Fact]
     public async Task Execute_WithoutAResource_FencesTheLockName()
     {
         await _db.Fence.ExecuteAsync(_db.Connection, new FakeHandle("jobs/nightly", 6), _db.Update, Scratch.Balance(6), cancellationToken: Ct);
