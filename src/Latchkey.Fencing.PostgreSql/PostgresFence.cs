@@ -13,10 +13,10 @@ namespace Latchkey.Fencing.PostgreSql;
 /// <para>
 /// The fence is a table (<c>resource text PRIMARY KEY, token bigint</c>, see <see cref="CreateTableSql"/>)
 /// holding the highest token that has written to each resource. A fenced write, in one transaction and one
-/// round trip: <c>INSERT … ON CONFLICT (resource) DO UPDATE SET token = EXCLUDED.token WHERE token &lt;= EXCLUDED.token</c>;
-/// no row inserted or updated means a higher token has written, and the transaction is rolled back before the
-/// user's statement runs. Otherwise the user's statement runs and both commit together. The fence row stays
-/// locked until the commit, so fenced writes to one resource are serialized.
+/// round trip: <c>INSERT … ON CONFLICT (resource) DO UPDATE SET token = …</c>, which fails if the recorded
+/// token is higher, so the transaction is rolled back before the user's statement runs; otherwise the
+/// user's statement runs and both commit together. The fence row stays locked until the commit, so fenced
+/// writes to one resource are serialized.
 /// </para>
 /// <para>
 /// Tokens increase per lock name: guard each resource with one lock name only. An equal token is accepted,
@@ -212,9 +212,9 @@ public sealed class PostgresFence
         new(_sql.Advance) { Parameters = { new() { Value = resource }, new() { Value = token } } };
 
     /// <summary>
-    /// Runs a batch that starts with the fence statement. On a division by zero it rolls back and throws the
-    /// refusal if a higher token than <paramref name="token"/> is recorded (a newer holder has written, so the
-    /// write is refused in any case); otherwise the error came from the user's own SQL and is rethrown.
+    /// Runs a batch that starts with the fence statement. On the fence's error (which the user's own SQL may
+    /// raise too) it rolls back and throws the refusal if a higher token than <paramref name="token"/> is
+    /// recorded (a newer holder has written, so the write is refused in any case); otherwise it rethrows.
     /// </summary>
     private async Task RunAsync(NpgsqlBatch batch, string resource, long token, CancellationToken cancellationToken)
     {

@@ -83,12 +83,13 @@ public sealed class PostgresFenceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Execute_WhenTheStatementItselfDividesByZero_ThrowsItsErrorNotARefusal()
+    public async Task Execute_WhenTheStatementFailsWithTheFencesError_ThrowsItsOwnErrorNotARefusal()
     {
         var failure = await Assert.ThrowsAsync<PostgresException>(() => _db.Fence.ExecuteAsync(
-            _db.Connection, new FakeHandle("accounts", 5), $"UPDATE {_db.Accounts} SET balance = 1 / (balance - balance) WHERE id = 1", null, Resource, Ct));
+            _db.Connection, new FakeHandle("accounts", 5), $"UPDATE {_db.Accounts} SET balance = (id::text || 'x')::bigint WHERE id = 1", null, Resource, Ct));
 
-        Assert.Equal(PostgresErrorCodes.DivisionByZero, failure.SqlState);
+        Assert.Equal(PostgresErrorCodes.InvalidTextRepresentation, failure.SqlState);
+        Assert.Contains("1x", failure.MessageText, StringComparison.Ordinal);
         Assert.Null(await _db.Fence.GetHighestTokenAsync(_db.Connection, Resource, Ct));
     }
 
