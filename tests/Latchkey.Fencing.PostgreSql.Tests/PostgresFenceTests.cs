@@ -188,6 +188,26 @@ public sealed class PostgresFenceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Execute_WithASchemaQualifiedReservedWordTable_Works()
+    {
+        var schema = $"s_{Guid.NewGuid():N}";
+        await _db.SqlAsync($"CREATE SCHEMA {schema}", Ct);
+        try
+        {
+            var fence = new PostgresFence($"{schema}.user");
+            await fence.EnsureTableAsync(_db.Connection, Ct);
+            await fence.ExecuteAsync(_db.Connection, new FakeHandle("accounts", 3), _db.Update, Scratch.Balance(3), Resource, Ct);
+
+            Assert.Equal(3, await fence.GetHighestTokenAsync(_db.Connection, Resource, Ct));
+            Assert.Equal(3, await _db.BalanceAsync(Ct));
+        }
+        finally
+        {
+            await _db.SqlAsync($"DROP SCHEMA {schema} CASCADE", CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task EnsureTable_Again_KeepsTheRecordedTokens()
     {
         await _db.Fence.ExecuteAsync(_db.Connection, new FakeHandle("accounts", 2), _db.Update, Scratch.Balance(2), Resource, Ct);
