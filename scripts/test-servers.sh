@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts (or stops) the servers the tests need, on loopback only, in a temporary state directory:
-#   one etcd, one Redis, three Redis masters for Redlock, one ZooKeeper, a three-node ZooKeeper ensemble.
+#   one etcd, one Redis, three Redis masters for Redlock, one ZooKeeper, a three-node ZooKeeper ensemble,
+#   one PostgreSQL.
 # Usage: scripts/test-servers.sh start STATE_DIR   -> writes STATE_DIR/env (export lines) and pids
 #        scripts/test-servers.sh stop STATE_DIR
 # Ports are LATCHKEY_PORT_BASE (default 20000) plus fixed offsets, so two sets can run side by side.
@@ -13,6 +14,7 @@ base=${LATCHKEY_PORT_BASE:-20000}
 ETCD_PORT=$((base + 379)); ETCD_PEER=$((base + 380))
 REDIS_PORT=$((base + 637)); REDLOCK_PORTS="$((base + 638)) $((base + 639)) $((base + 640))"
 ZK_PORT=$((base + 181)); ZK_ENSEMBLE_PORTS="$((base + 182)) $((base + 183)) $((base + 184))"
+PG_PORT=$((base + 432))
 
 log() { echo "[servers] $*" >&2; }
 
@@ -22,12 +24,42 @@ install_missing() {
   command -v etcdctl >/dev/null || missing+=(etcd-client)
   command -v redis-server >/dev/null || missing+=(redis-server)
   [ -f /usr/share/java/zookeeper.jar ] || missing+=(zookeeper)
+  [ -n "$(pg_bin)" ] || missing+=(postgresql)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]} from Debian's packages"
     if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
     $SUDO apt-get update -qq >/dev/null 2>&1 || true
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 || log "apt-get install failed for ${missing[*]}"
   fi
+}
+
+pg_bin() { # the newest installed PostgreSQL's bin directory (Debian keeps them under /usr/lib/postgresql/VERSION)
+  local initdb
+  initdb=$(ls -1 /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$initdb" ] && dirname "$initdb"
+}
+
+as_postgres() { # PostgreSQL refuses to run as root (and CI runs as root): then run it as the postgres user
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start_postgres() { # one server on 127.0.0.1:PG_PORT, trust auth, data and socket in STATE_DIR/postgres
+  local bin dir=$state/postgres
+  bin=$(pg_bin)
+  mkdir -p "$dir"
+  if [ "$(id -u)" = 0 ]; then chmod o+x "$state"; chown postgres: "$dir"; fi
+  chmod 700 "$dir"
+  as_postgres "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 || { log "initdb failed: $dir/initdb.log"; return 1; }
+  printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' | as_postgres tee "$dir/data/pg_hba.conf" >/dev/null
+  as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$dir" start >/dev/null 2>&1 \
+    || { log "postgres did not start: $dir/log"; return 1; }
+  wait_for postgres 100 "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"
+}
+
+stop_postgres() {
+  local bin
+  bin=$(pg_bin)
+  [ -n "$bin" ] && [ -f "$state/postgres/data/postmaster.pid" ] && as_postgres "$bin/pg_ctl" -D "$state/postgres/data" -m fast -w -t 30 stop >/dev/null 2>&1
 }
 
 # wait_for NAME TRIES COMMAND... : polls a readiness probe (bounded: TRIES x 0.1 s).
@@ -134,11 +166,18 @@ start() {
     echo "export LATCHKEY_ZK_ENSEMBLE_DIRS=\"$state/zk-1 $state/zk-2 $state/zk-3\"" >>"$state/env"
   else log "zookeeper is not installed"; failed=1; fi
 
+  if [ -n "$(pg_bin)" ]; then
+    if start_postgres; then
+      echo "export LATCHKEY_POSTGRES='Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres'" >>"$state/env"
+    else failed=1; fi
+  else log "postgresql is not installed"; failed=1; fi
+
   cat "$state/env" >&2
   return $failed
 }
 
 stop() {
+  stop_postgres
   [ -f "$state/pids" ] || return 0
   while read -r pid; do kill "$pid" 2>/dev/null; done <"$state/pids"
   for _ in $(seq 50); do
