@@ -89,6 +89,12 @@ internal sealed class HandleAsSeen(string name, long fencingToken) : ILockHandle
 
     public CancellationToken Lost => CancellationToken.None;
 
+    public bool IsHeld => true;
+
+    public void ThrowIfNotHeld()
+    {
+    }
+
     public ValueTask ReleaseAsync() => default;
 
     public ValueTask DisposeAsync() => default;
