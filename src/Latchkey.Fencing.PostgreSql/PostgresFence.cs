@@ -75,7 +75,7 @@ public sealed class PostgresFence
     /// <param name="cancellationToken">Cancels the transaction (nothing is written).</param>
     /// <returns>The number of rows the statement affected.</returns>
     /// <exception cref="ArgumentException">A null or empty argument, or a resource that is too long.</exception>
-    /// <exception cref="LockLostException"><paramref name="handle"/>'s <see cref="ILockHandle.Lost"/> had already fired.</exception>
+    /// <exception cref="LockLostException"><paramref name="handle"/> was no longer held (<see cref="ILockHandle.IsHeld"/>: released, lost, or past its lease).</exception>
     /// <exception cref="FencedWriteRefusedException">A higher token has written to the resource; nothing was written.</exception>
     public async Task<int> ExecuteAsync(
         NpgsqlConnection connection,
@@ -123,7 +123,7 @@ public sealed class PostgresFence
     /// <param name="cancellationToken">Cancels the transaction (nothing is written).</param>
     /// <returns>What <paramref name="work"/> returned, once the transaction has committed.</returns>
     /// <exception cref="ArgumentException">A null argument, or an empty or too long resource.</exception>
-    /// <exception cref="LockLostException"><paramref name="handle"/>'s <see cref="ILockHandle.Lost"/> had already fired.</exception>
+    /// <exception cref="LockLostException"><paramref name="handle"/> was no longer held (<see cref="ILockHandle.IsHeld"/>: released, lost, or past its lease).</exception>
     /// <exception cref="FencedWriteRefusedException">A higher token has written to the resource; <paramref name="work"/> did not run.</exception>
     public async Task<T> ExecuteAsync<T>(
         NpgsqlConnection connection,
@@ -159,7 +159,7 @@ public sealed class PostgresFence
     /// <param name="cancellationToken">Cancels the transaction (nothing is written).</param>
     /// <returns>A task that completes once the transaction has committed.</returns>
     /// <exception cref="ArgumentException">A null argument, or an empty or too long resource.</exception>
-    /// <exception cref="LockLostException"><paramref name="handle"/>'s <see cref="ILockHandle.Lost"/> had already fired.</exception>
+    /// <exception cref="LockLostException"><paramref name="handle"/> was no longer held (<see cref="ILockHandle.IsHeld"/>: released, lost, or past its lease).</exception>
     /// <exception cref="FencedWriteRefusedException">A higher token has written to the resource; <paramref name="work"/> did not run.</exception>
     public Task ExecuteAsync(
         NpgsqlConnection connection,
@@ -200,9 +200,9 @@ public sealed class PostgresFence
         ArgumentNullException.ThrowIfNull(handle);
         resource ??= handle.Name;
         FenceSql.ValidateResource(resource, nameof(resource));
-        if (handle.Lost.IsCancellationRequested)
+        if (!handle.IsHeld)
         {
-            throw new LockLostException($"The lock '{handle.Name}' (fencing token {handle.FencingToken}) was lost before the fenced write to '{resource}'; nothing was written.");
+            throw new LockLostException($"The lock '{handle.Name}' (fencing token {handle.FencingToken}) was no longer held (lost, released or past its lease) before the fenced write to '{resource}'; nothing was written.");
         }
 
         return resource;

@@ -9,6 +9,16 @@ internal sealed class FakeHandle(string name, long fencingToken, bool lost = fal
 
     public CancellationToken Lost => new(lost);
 
+    public bool IsHeld => !lost;
+
+    public void ThrowIfNotHeld()
+    {
+        if (lost)
+        {
+            throw new LockLostException($"'{name}' is lost.");
+        }
+    }
+
     public ValueTask ReleaseAsync() => default;
 
     public ValueTask DisposeAsync() => default;
