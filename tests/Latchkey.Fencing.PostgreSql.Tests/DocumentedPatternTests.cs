@@ -23,8 +23,16 @@ public sealed class DocumentedPatternTests : IAsyncLifetime
         await using var held = await locks.CreateLock("account:1").AcquireAsync(TimeSpan.FromSeconds(10), Ct);
 
         await fence.ExecuteAsync(_db.Connection, held, _db.Update, [new("b", 1_000L), new("id", 1)], resource: "account:1", cancellationToken: Ct);
-        var e = await Assert.ThrowsAsync<FencedWriteRefusedException>(
+
+        // The earlier holder's handle knows it no longer holds the lock: refused before anything is sent.
+        var early = await Assert.ThrowsAsync<LockLostException>(
             () => fence.ExecuteAsync(_db.Connection, first, _db.Update, [new("b", 1L), new("id", 1)], resource: "account:1", cancellationToken: Ct));
+        Assert.IsNotType<FencedWriteRefusedException>(early);
+
+        // One that still believes it holds it (a paused holder, as it saw its handle) is refused by the fence table.
+        var stale = new FakeHandle(first.Name, first.FencingToken);
+        var e = await Assert.ThrowsAsync<FencedWriteRefusedException>(
+            () => fence.ExecuteAsync(_db.Connection, stale, _db.Update, [new("b", 1L), new("id", 1)], resource: "account:1", cancellationToken: Ct));
 
         Assert.Equal((first.FencingToken, held.FencingToken), (e.Token, e.HighestToken));
         Assert.Equal(1_000, await _db.BalanceAsync(Ct));
