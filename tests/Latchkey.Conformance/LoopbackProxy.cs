@@ -6,7 +6,8 @@ namespace Latchkey.Conformance;
 /// <summary>
 /// A TCP proxy on 127.0.0.1 that a test puts between a client and its server, to simulate a
 /// partition: <see cref="Blackhole"/> stops forwarding in both directions without closing anything
-/// (packets vanish, as on a cut link), <see cref="Heal"/> resumes.
+/// (packets vanish, as on a cut link), <see cref="Reset"/> resets every connection and refuses new ones
+/// (a link whose peer is gone), <see cref="Heal"/> resumes.
 /// </summary>
 public sealed class LoopbackProxy : IAsyncDisposable
 {
@@ -16,6 +17,7 @@ public sealed class LoopbackProxy : IAsyncDisposable
     private readonly List<Task> _pumps = [];
     private readonly List<TcpClient> _connections = [];
     private TaskCompletionSource _open = NewOpenGate(open: true);
+    private bool _refusing;
 
     public LoopbackProxy(IPEndPoint upstream)
     {
@@ -44,11 +46,27 @@ public sealed class LoopbackProxy : IAsyncDisposable
         }
     }
 
-    /// <summary>Resumes forwarding.</summary>
+    /// <summary>Resets every connection (TCP RST both ways) and resets new ones at once, until <see cref="Heal"/>.</summary>
+    public void Reset()
+    {
+        lock (_connections)
+        {
+            _refusing = true;
+            foreach (var connection in _connections)
+            {
+                Abort(connection);
+            }
+
+            _connections.Clear();
+        }
+    }
+
+    /// <summary>Resumes forwarding and accepting.</summary>
     public void Heal()
     {
         lock (_connections)
         {
+            _refusing = false;
             _open.TrySetResult();
         }
     }
@@ -116,6 +134,15 @@ public sealed class LoopbackProxy : IAsyncDisposable
                 return;
             }
 
+            lock (_connections)
+            {
+                if (_refusing)
+                {
+                    Abort(client);
+                    continue;
+                }
+            }
+
             var server = new TcpClient();
             try
             {
@@ -136,6 +163,19 @@ public sealed class LoopbackProxy : IAsyncDisposable
                 _pumps.Add(PumpAsync(server.GetStream(), client.GetStream()));
             }
         }
+    }
+
+    private static void Abort(TcpClient connection)
+    {
+        try
+        {
+            connection.Client.LingerState = new LingerOption(true, 0); // close with RST, as a vanished peer's host answers
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+
+        connection.Dispose();
     }
 
     private async Task PumpAsync(NetworkStream from, NetworkStream to)

@@ -74,6 +74,12 @@ internal sealed class EtcdEndpoint(Uri address, EtcdSettings settings) : IDispos
             DisposeHttpClient = true,
             ThrowOperationCanceledOnCancellation = true,
             MaxReceiveMessageSize = 64 * 1024 * 1024,
+
+            // gRPC's default back-off between connection attempts grows to two minutes: after a partition heals, a
+            // client that kept trying would stay out for seconds. A lock client must come back at once; an attempt
+            // to a member that is down costs one refused connect.
+            InitialReconnectBackoff = TimeSpan.FromMilliseconds(100),
+            MaxReconnectBackoff = TimeSpan.FromMilliseconds(500),
         });
     }
 
