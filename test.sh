@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command. Installs any missing server from Debian's packages, starts etcd, Redis
 # (one, plus three Redlock masters) and ZooKeeper (one, plus a three-node ensemble) on loopback in a
-# temporary directory, runs every test of the solution against them, stops them, and ends with
+# temporary directory, runs every test of the solution against them, checks that the packages build
+# byte-identical from two clean clones (scripts/check-reproducible.sh), stops the servers, and ends with
 #   tests: N passed, N failed, N skipped
 # In CI (CI=true) a server that cannot start is a failure, not a skip.
 set -uo pipefail
@@ -39,6 +40,14 @@ if [ -z "${total:-}" ]; then
   test_status=1
 fi
 if [ "$server_failure" = 1 ]; then failed=$((failed + 1)); test_status=1; fi
+
+# The packages a user installs: built twice from two clean clones, every DLL must be byte-identical.
+if timeout 15m scripts/check-reproducible.sh; then
+  passed=$((passed + 1))
+else
+  echo "test.sh: the packages are not reproducible (scripts/check-reproducible.sh)" >&2
+  failed=$((failed + 1)); test_status=1
+fi
 
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ "$test_status" != 0 ] || [ "$failed" != 0 ]; then exit 1; fi
