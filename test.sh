@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's test command. Installs any missing server from Debian's packages, starts etcd, Redis
-# (one, plus three Redlock masters) and ZooKeeper (one, plus a three-node ensemble) on loopback in a
+# (one, plus three Redlock masters), ZooKeeper (one, plus a three-node ensemble) and PostgreSQL on loopback in a
 # temporary directory, runs every test of the solution against them, checks that the packages build
 # byte-identical from two clean clones (scripts/check-reproducible.sh), stops the servers, and ends with
 #   tests: N passed, N failed, N skipped
