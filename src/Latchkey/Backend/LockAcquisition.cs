@@ -3,11 +3,8 @@ namespace Latchkey.Backend;
 /// <summary>A backend's record of one held acquisition. The core wraps it in the handle users see.</summary>
 public abstract class LockAcquisition
 {
-    /// <summary>When the core handed this acquisition out (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), for the hold-time metric.</summary>
-    internal long HeldSince { get; set; }
-
-    /// <summary>The loss counter's hook on <see cref="Lost"/>, undone at release.</summary>
-    internal CancellationTokenRegistration LostRegistration { get; set; }
+    /// <summary>What the core's telemetry keeps of this acquisition; only while someone listens, so it costs nothing otherwise.</summary>
+    internal Internal.HeldTelemetry? Telemetry { get; set; }
 
     /// <summary>The fencing token of this acquisition.</summary>
     public abstract long FencingToken { get; }

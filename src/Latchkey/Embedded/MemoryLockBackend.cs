@@ -29,21 +29,35 @@ internal sealed class MemoryLockBackend(MemoryLockSpace space) : LockBackend
     public override ValueTask<LockAcquisition?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
-        var state = space.Get(request.Kind, request.Name);
-        return state.AcquireAsync(this, request, cancellationToken);
+        ValueTask<LockAcquisition?> result;
+        while (!space.Get(request.Kind, request.Name).TryAcquire(this, request, cancellationToken, out result))
+        {
+            // The state retired between the lookup and the lock: the name has a new one.
+        }
+
+        return result;
     }
 
     public override ValueTask<LockStatus> GetStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(space.Get(kind, name).Snapshot());
+        ValueTask.FromResult(space.Find(kind, name)?.Snapshot() ?? new LockStatus(kind, name, [], []));
 
     public override async IAsyncEnumerable<LockStatus> WatchStatusAsync(LockKind kind, string name, string escapedName, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var state = space.Get(kind, name);
-        while (true)
+        MemoryLockState? state = null;
+        try
         {
-            var changed = state.NextChangeAsync();
-            yield return state.Snapshot();
-            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            while (true)
+            {
+                // A state that retired wakes its watchers: they move to the name's next state.
+                state = space.Get(kind, name);
+                var changed = state.NextChangeAsync();
+                yield return state.Snapshot();
+                await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            state?.RetireIfIdle();
         }
     }
 

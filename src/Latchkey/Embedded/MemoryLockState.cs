@@ -4,29 +4,45 @@ namespace Latchkey.Embedded;
 
 /// <summary>
 /// One primitive's holders and FIFO queue. A request is granted only when no earlier request waits and the
-/// core's queue rule (<see cref="QueueDecision"/>) says it holds standing right behind the holders.
+/// core's queue rule (<see cref="QueueDecision"/>) says it holds standing right behind the holders. Once it
+/// has no holder and no waiter it may retire (<see cref="RetireIfIdle"/>): it leaves its space, and a caller
+/// that got it just before must get the name's new state (<see cref="TryAcquire"/> returns false).
 /// </summary>
-internal sealed class MemoryLockState(LockKind kind, string name)
+internal sealed class MemoryLockState(MemoryLockSpace space, LockKind kind, string name)
 {
     private readonly List<MemoryLockAcquisition> _holders = [];
     private readonly LinkedList<Waiter> _queue = new();
     private readonly HoldersThenCandidate _view = new();
-    private long _lastToken;
     private TaskCompletionSource? _change;
+    private bool _retired;
 
-    public ValueTask<LockAcquisition?> AcquireAsync(MemoryLockBackend owner, LockRequest request, CancellationToken cancellationToken)
+    public LockKind Kind => kind;
+
+    public string Name => name;
+
+    /// <summary>Acquires per <paramref name="request"/> into <paramref name="result"/>; false when this state retired meanwhile.</summary>
+    public bool TryAcquire(MemoryLockBackend owner, LockRequest request, CancellationToken cancellationToken, out ValueTask<LockAcquisition?> result)
     {
         Waiter waiter;
         lock (this)
         {
+            if (_retired)
+            {
+                result = default;
+                return false;
+            }
+
             if (_queue.Count == 0 && CanGrant(request.Access, request.Permits))
             {
-                return new ValueTask<LockAcquisition?>(Grant(owner, request.Access, request.Value));
+                result = new ValueTask<LockAcquisition?>(Grant(owner, request.Access, request.Value));
+                return true;
             }
 
             if (!request.Wait)
             {
-                return new ValueTask<LockAcquisition?>((LockAcquisition?)null);
+                RetireIfIdle();
+                result = new ValueTask<LockAcquisition?>((LockAcquisition?)null);
+                return true;
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -45,7 +61,8 @@ internal sealed class MemoryLockState(LockKind kind, string name)
             waiter.DisposedRegistration = waiter.Owner.DisposedToken.UnsafeRegister(static (s, ct) => ((Waiter)s!).State.Cancel((Waiter)s!, ct), waiter);
         }
 
-        return new ValueTask<LockAcquisition?>(waiter.Completion.Task);
+        result = new ValueTask<LockAcquisition?>(waiter.Completion.Task);
+        return true;
     }
 
     public void Release(MemoryLockAcquisition lease)
@@ -59,6 +76,26 @@ internal sealed class MemoryLockState(LockKind kind, string name)
 
             GrantWaiters();
             SignalChange();
+            RetireIfIdle();
+        }
+    }
+
+    /// <summary>
+    /// Retires this state if nobody holds, waits or watches it (a watcher calls it when it stops) and the space
+    /// keeps more than <see cref="MemoryLockSpace.IdleStatesKept"/> states.
+    /// </summary>
+    public void RetireIfIdle()
+    {
+        lock (this)
+        {
+            if (_retired || _holders.Count > 0 || _queue.Count > 0 || space.StateCount <= MemoryLockSpace.IdleStatesKept)
+            {
+                return;
+            }
+
+            _retired = true;
+            space.Retire(this);
+            SignalChange(); // a watcher wakes and moves to the name's next state
         }
     }
 
@@ -115,6 +152,7 @@ internal sealed class MemoryLockState(LockKind kind, string name)
             }
 
             SignalChange();
+            RetireIfIdle();
         }
 
         // Unregister, not Dispose: the other registration's callback may be running on another thread, and Dispose
@@ -132,7 +170,7 @@ internal sealed class MemoryLockState(LockKind kind, string name)
 
     private MemoryLockAcquisition Grant(MemoryLockBackend owner, LockAccess access, string? value)
     {
-        var lease = new MemoryLockAcquisition(this, owner, access, ++_lastToken, value);
+        var lease = new MemoryLockAcquisition(this, owner, access, space.NextToken(), value);
         _holders.Add(lease);
         owner.Track(lease);
         if (_change is not null)

@@ -61,18 +61,24 @@ internal static class Acquisition
     }
 
     /// <summary>The backend's acquire within <paramref name="timeout"/>: <see langword="null"/> when it ran out (zero: not free now).</summary>
-    private static async ValueTask<LockAcquisition?> AcquireFromBackendAsync(LockProvider provider, LockRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    private static ValueTask<LockAcquisition?> AcquireFromBackendAsync(LockProvider provider, LockRequest request, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        // No state machine of ours on the common paths: the backend's own task is awaited once, by the caller.
         if (timeout == TimeSpan.Zero)
         {
-            return await provider.Backend.AcquireAsync(request with { Wait = false }, cancellationToken).ConfigureAwait(false);
+            return provider.Backend.AcquireAsync(request with { Wait = false }, cancellationToken);
         }
 
         if (timeout == Timeout.InfiniteTimeSpan)
         {
-            return await provider.Backend.AcquireAsync(request with { Wait = true }, cancellationToken).ConfigureAwait(false);
+            return provider.Backend.AcquireAsync(request with { Wait = true }, cancellationToken);
         }
 
+        return AcquireWithinAsync(provider, request, timeout, cancellationToken);
+    }
+
+    private static async ValueTask<LockAcquisition?> AcquireWithinAsync(LockProvider provider, LockRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         using var timeoutSource = new CancellationTokenSource(timeout, provider.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
         try

@@ -41,20 +41,23 @@ internal class LockHandle(LockProvider provider, LockKind kind, string name, Loc
             return default;
         }
 
-        return ReleaseLeaseAsync();
+        var activity = LockTelemetry.StartRelease(provider, kind, Name, Lease);
+        return activity is null ? Lease.ReleaseAsync() : ReleaseTracedAsync(activity);
     }
 
-    private async ValueTask ReleaseLeaseAsync()
+    private async ValueTask ReleaseTracedAsync(System.Diagnostics.Activity activity)
     {
-        using var activity = LockTelemetry.StartRelease(provider, kind, Name, Lease);
-        try
+        using (activity)
         {
-            await Lease.ReleaseAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
-            throw;
+            try
+            {
+                await Lease.ReleaseAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                activity.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
+                throw;
+            }
         }
     }
 

@@ -81,26 +81,33 @@ internal static class LockTelemetry
             return;
         }
 
-        lease.HeldSince = Stopwatch.GetTimestamp();
+        if (HoldDuration.Enabled || Lost.Enabled)
+        {
+            var telemetry = new HeldTelemetry { Since = Stopwatch.GetTimestamp() };
+            if (Lost.Enabled && lease.Lost.CanBeCanceled)
+            {
+                telemetry.LostRegistration = lease.Lost.UnsafeRegister(static state => Lost.Add(1, (TagList)state!), Tags(provider, request.Kind, request.Name));
+            }
+
+            lease.Telemetry = telemetry;
+        }
+
         if (Held.Enabled)
         {
             Held.Add(1, Tags(provider, request.Kind, request.Name));
-        }
-
-        if (Lost.Enabled && lease.Lost.CanBeCanceled)
-        {
-            var tags = Tags(provider, request.Kind, request.Name);
-            lease.LostRegistration = lease.Lost.UnsafeRegister(static state => Lost.Add(1, (TagList)state!), tags);
         }
     }
 
     /// <summary>A held lease is being released (once per lease, by whichever handle frees it).</summary>
     public static Activity? StartRelease(LockProvider provider, LockKind kind, string name, LockAcquisition lease)
     {
-        lease.LostRegistration.Dispose(); // a release is not a loss, even if the backend cancels Lost on the way
-        if (HoldDuration.Enabled && lease.HeldSince != 0)
+        if (lease.Telemetry is { } telemetry)
         {
-            HoldDuration.Record(Stopwatch.GetElapsedTime(lease.HeldSince).TotalSeconds, Tags(provider, kind, name));
+            telemetry.LostRegistration.Dispose(); // a release is not a loss, even if the backend cancels Lost on the way
+            if (HoldDuration.Enabled)
+            {
+                HoldDuration.Record(Stopwatch.GetElapsedTime(telemetry.Since).TotalSeconds, Tags(provider, kind, name));
+            }
         }
 
         if (Held.Enabled)
@@ -151,4 +158,12 @@ internal static class LockTelemetry
 
     /// <summary>An acquire in progress: when it started (0 when untimed) and its span.</summary>
     public readonly record struct AcquireScope(long Started, Activity? Activity);
+}
+
+/// <summary>A held acquisition's telemetry: when it was handed out, and the loss counter's hook on its <c>Lost</c>.</summary>
+internal sealed class HeldTelemetry
+{
+    public long Since { get; init; }
+
+    public CancellationTokenRegistration LostRegistration { get; set; }
 }
