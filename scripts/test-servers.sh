@@ -24,6 +24,7 @@ install_missing() {
   command -v etcdctl >/dev/null || missing+=(etcd-client)
   command -v redis-server >/dev/null || missing+=(redis-server)
   [ -f /usr/share/java/zookeeper.jar ] || missing+=(zookeeper)
+  [ -f /usr/share/java/curator-recipes.jar ] || missing+=(libcurator-recipes-java) # the JVM side of the zk layout=curator tests
   [ -n "$(pg_bin)" ] || missing+=(postgresql)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]} from Debian's packages"

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace Latchkey.ZooKeeper;
 
 /// <summary>
-/// Creates <c>zk://host[:port][,host[:port]…][/chroot][?sessionTimeout=10s&amp;connectTimeout=5s&amp;auth=user:password]</c>
+/// Creates <c>zk://host[:port][,host[:port]…][/chroot][?sessionTimeout=10s&amp;connectTimeout=5s&amp;auth=user:password&amp;layout=latchkey|curator]</c>
 /// backends (credentials may also come as <c>zk://user:password@host…</c>). The default port is 2181.
 /// </summary>
 public sealed class ZooKeeperLockBackendFactory : ILockBackendFactory
@@ -23,6 +23,7 @@ public sealed class ZooKeeperLockBackendFactory : ILockBackendFactory
         var sessionTimeout = connectionString.GetDuration("sessionTimeout") ?? TimeSpan.FromSeconds(10);
         var connectTimeout = connectionString.GetDuration("connectTimeout") ?? TimeSpan.FromSeconds(5);
         var auth = connectionString.GetString("auth");
+        var layout = ZooKeeperLayout.Parse(connectionString.GetString("layout"));
         connectionString.ThrowOnUnknownParameters();
         if (sessionTimeout < TimeSpan.FromMilliseconds(100) || sessionTimeout > TimeSpan.FromHours(1))
         {
@@ -63,6 +64,6 @@ public sealed class ZooKeeperLockBackendFactory : ILockBackendFactory
             DefaultAcl = credentials.Count > 0 ? ZooKeeperAcl.CreatorAll : ZooKeeperAcl.OpenUnsafe,
             TimeProvider = options.TimeProvider,
         };
-        return new ZooKeeperLockBackend(clientOptions, connectionString.ToString(), options.LoggerFactory.CreateLogger("Latchkey.ZooKeeper"));
+        return new ZooKeeperLockBackend(clientOptions, layout, connectionString.ToString(), options.LoggerFactory.CreateLogger("Latchkey.ZooKeeper"));
     }
 }

@@ -37,13 +37,39 @@ internal readonly record struct ZooKeeperQueueEntry(string Name, long Sequence, 
         return true;
     }
 
+    /// <summary>
+    /// Parses a node of Apache Curator's lock layout (<see cref="ZooKeeperLayout.Curator"/>): any name ending in the
+    /// server's ten-digit sequence takes part; one holding <c>__READ__</c> is shared (Curator's reader), every other
+    /// one exclusive (<c>…-lock-</c> of a mutex, <c>…-__WRIT__</c> of a writer), as Curator's readers count them.
+    /// </summary>
+    public static bool TryParseCurator(string name, out ZooKeeperQueueEntry entry)
+    {
+        entry = default;
+        if (name.Length < SequenceDigits ||
+            !long.TryParse(name.AsSpan(name.Length - SequenceDigits), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
+        {
+            return false;
+        }
+
+        var access = name.Contains(ZooKeeperLayout.CuratorReadName, StringComparison.Ordinal) ? LockAccess.Shared : LockAccess.Exclusive;
+        entry = new ZooKeeperQueueEntry(name, sequence, access, 1);
+        return true;
+    }
+
     /// <summary>The queue, oldest first, from a listing of children.</summary>
-    public static List<ZooKeeperQueueEntry> ParseAll(IEnumerable<string> children)
+    public static List<ZooKeeperQueueEntry> ParseAll(IEnumerable<string> children) => Sorted(children, TryParse);
+
+    /// <summary>The queue of a Curator-layout lock, oldest first (<see cref="TryParseCurator"/>).</summary>
+    public static List<ZooKeeperQueueEntry> ParseAllCurator(IEnumerable<string> children) => Sorted(children, TryParseCurator);
+
+    private delegate bool Parser(string name, out ZooKeeperQueueEntry entry);
+
+    private static List<ZooKeeperQueueEntry> Sorted(IEnumerable<string> children, Parser parse)
     {
         var queue = new List<ZooKeeperQueueEntry>();
         foreach (var child in children)
         {
-            if (TryParse(child, out var entry))
+            if (parse(child, out var entry))
             {
                 queue.Add(entry);
             }

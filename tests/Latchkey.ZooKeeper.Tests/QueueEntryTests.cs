@@ -22,4 +22,13 @@ public sealed class QueueEntryTests
         var entry = Assert.Single(Queue(Node("sem-p5", 1)));
         Assert.Equal(5, entry.Permits);
     }
+
+    [Fact]
+    public void ParseCurator_SortsBySequence_ReadersShared_AndIgnoresForeignChildren()
+    {
+        var queue = ZooKeeperQueueEntry.ParseAllCurator([
+            $"_c_{Guid.NewGuid():D}-__WRIT__0000000009", $"_c_{Guid.NewGuid():D}-__READ__0000000004", "lock-0000000002", "keep", $"_c_{Guid.NewGuid():D}-lock-0000000011"]);
+        Assert.Equal([2L, 4L, 9L, 11L], queue.Select(e => e.Sequence));
+        Assert.Equal([LockAccess.Exclusive, LockAccess.Shared, LockAccess.Exclusive, LockAccess.Exclusive], queue.Select(e => e.Access));
+    }
 }
