@@ -18,7 +18,8 @@ namespace Latchkey.ZooKeeper;
 /// <c>__READ__</c> or <c>__WRIT__</c>, the server's ten-digit sequence; a mutex or writer holds when first and
 /// watches its immediate predecessor with <c>getData</c>; a reader holds when no writer is ahead and otherwise
 /// waits on a writer ahead. Those are Latchkey's own queue rules (<see cref="QueueDecision"/>), so only the
-/// names differ. Curator's protected prefix (<c>_c_</c>, a UUID, <c>-</c>) is how it finds its node after a lost
+/// names differ. A lock and a reader-writer lock of one name share the directory, not the queue: each counts only
+/// its own recipe's nodes (<see cref="ZooKeeperQueueEntry.TryParseCurator"/>). Curator's protected prefix (<c>_c_</c>, a UUID, <c>-</c>) is how it finds its node after a lost
 /// create reply; we find ours the same way, by the UUID in the name.
 /// </remarks>
 internal sealed class ZooKeeperLayout
@@ -73,7 +74,7 @@ internal sealed class ZooKeeperLayout
 
     /// <summary>The queue, oldest first, from a listing of children.</summary>
     public List<ZooKeeperQueueEntry> ParseQueue(LockKind kind, IEnumerable<string> children) =>
-        IsCurator(kind) ? ZooKeeperQueueEntry.ParseAllCurator(children) : ZooKeeperQueueEntry.ParseAll(children);
+        IsCurator(kind) ? ZooKeeperQueueEntry.ParseAllCurator(children, kind == LockKind.ReaderWriter) : ZooKeeperQueueEntry.ParseAll(children);
 
     private bool IsCurator(LockKind kind) => _curator && kind is LockKind.Lock or LockKind.ReaderWriter;
 

@@ -38,11 +38,12 @@ internal readonly record struct ZooKeeperQueueEntry(string Name, long Sequence, 
     }
 
     /// <summary>
-    /// Parses a node of Apache Curator's lock layout (<see cref="ZooKeeperLayout.Curator"/>): any name ending in the
-    /// server's ten-digit sequence takes part; one holding <c>__READ__</c> is shared (Curator's reader), every other
-    /// one exclusive (<c>…-lock-</c> of a mutex, <c>…-__WRIT__</c> of a writer), as Curator's readers count them.
+    /// Parses a node of Apache Curator's lock layout (<see cref="ZooKeeperLayout.Curator"/>): the server's ten-digit
+    /// sequence right after the recipe's name, as Curator sorts them. A lock's queue is the <c>…lock-{sequence}</c>
+    /// nodes (<c>InterProcessMutex</c>); a reader-writer lock's is the <c>…__READ__{sequence}</c> (shared) and
+    /// <c>…__WRIT__{sequence}</c> (exclusive) nodes, so a lock and a reader-writer lock of one name stay apart.
     /// </summary>
-    public static bool TryParseCurator(string name, out ZooKeeperQueueEntry entry)
+    public static bool TryParseCurator(string name, bool readerWriter, out ZooKeeperQueueEntry entry)
     {
         entry = default;
         if (name.Length < SequenceDigits ||
@@ -51,7 +52,25 @@ internal readonly record struct ZooKeeperQueueEntry(string Name, long Sequence, 
             return false;
         }
 
-        var access = name.Contains(ZooKeeperLayout.CuratorReadName, StringComparison.Ordinal) ? LockAccess.Shared : LockAccess.Exclusive;
+        var recipe = name.AsSpan(0, name.Length - SequenceDigits);
+        LockAccess access;
+        if (!readerWriter && recipe.EndsWith(ZooKeeperLayout.CuratorLockName, StringComparison.Ordinal))
+        {
+            access = LockAccess.Exclusive;
+        }
+        else if (readerWriter && recipe.EndsWith(ZooKeeperLayout.CuratorWriteName, StringComparison.Ordinal))
+        {
+            access = LockAccess.Exclusive;
+        }
+        else if (readerWriter && recipe.EndsWith(ZooKeeperLayout.CuratorReadName, StringComparison.Ordinal))
+        {
+            access = LockAccess.Shared;
+        }
+        else
+        {
+            return false;
+        }
+
         entry = new ZooKeeperQueueEntry(name, sequence, access, 1);
         return true;
     }
@@ -59,8 +78,11 @@ internal readonly record struct ZooKeeperQueueEntry(string Name, long Sequence, 
     /// <summary>The queue, oldest first, from a listing of children.</summary>
     public static List<ZooKeeperQueueEntry> ParseAll(IEnumerable<string> children) => Sorted(children, TryParse);
 
-    /// <summary>The queue of a Curator-layout lock, oldest first (<see cref="TryParseCurator"/>).</summary>
-    public static List<ZooKeeperQueueEntry> ParseAllCurator(IEnumerable<string> children) => Sorted(children, TryParseCurator);
+    /// <summary>The queue of a Curator-layout lock or reader-writer lock, oldest first (<see cref="TryParseCurator"/>).</summary>
+    public static List<ZooKeeperQueueEntry> ParseAllCurator(IEnumerable<string> children, bool readerWriter) =>
+        Sorted(children, readerWriter
+            ? static (string name, out ZooKeeperQueueEntry entry) => TryParseCurator(name, readerWriter: true, out entry)
+            : static (string name, out ZooKeeperQueueEntry entry) => TryParseCurator(name, readerWriter: false, out entry));
 
     private delegate bool Parser(string name, out ZooKeeperQueueEntry entry);
 

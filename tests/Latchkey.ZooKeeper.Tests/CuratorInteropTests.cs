@@ -197,7 +197,7 @@ public sealed class CuratorInteropTests : IAsyncLifetime
 
             if (children.Count == count)
             {
-                return [.. ZooKeeperQueueEntry.ParseAllCurator(children).Select(e => e.Name)];
+                return [.. children.Order(Comparer<string>.Create((a, b) => string.CompareOrdinal(a[^10..], b[^10..])))];
             }
 
             await changed.Task.WaitAsync(Patience, Ct);

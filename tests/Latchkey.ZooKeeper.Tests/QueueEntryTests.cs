@@ -24,11 +24,19 @@ public sealed class QueueEntryTests
     }
 
     [Fact]
-    public void ParseCurator_SortsBySequence_ReadersShared_AndIgnoresForeignChildren()
+    public void ParseCurator_SortsBySequence_AndKeepsEachRecipesNodes()
     {
-        var queue = ZooKeeperQueueEntry.ParseAllCurator([
-            $"_c_{Guid.NewGuid():D}-__WRIT__0000000009", $"_c_{Guid.NewGuid():D}-__READ__0000000004", "lock-0000000002", "keep", $"_c_{Guid.NewGuid():D}-lock-0000000011"]);
-        Assert.Equal([2L, 4L, 9L, 11L], queue.Select(e => e.Sequence));
-        Assert.Equal([LockAccess.Exclusive, LockAccess.Shared, LockAccess.Exclusive, LockAccess.Exclusive], queue.Select(e => e.Access));
+        string[] children =
+        [
+            $"_c_{Guid.NewGuid():D}-__WRIT__0000000009", $"_c_{Guid.NewGuid():D}-__READ__0000000004", "lock-0000000002", "keep",
+            $"_c_{Guid.NewGuid():D}-lock-0000000011", "__READ__x000000001",
+        ];
+        var locks = ZooKeeperQueueEntry.ParseAllCurator(children, readerWriter: false);
+        Assert.Equal([2L, 11L], locks.Select(e => e.Sequence));
+        Assert.All(locks, e => Assert.Equal(LockAccess.Exclusive, e.Access));
+
+        var readerWriter = ZooKeeperQueueEntry.ParseAllCurator(children, readerWriter: true);
+        Assert.Equal([4L, 9L], readerWriter.Select(e => e.Sequence));
+        Assert.Equal([LockAccess.Shared, LockAccess.Exclusive], readerWriter.Select(e => e.Access));
     }
 }
