@@ -347,9 +347,12 @@ internal sealed class ZooKeeperConnection : IDisposable
     {
         try
         {
+            var lastPing = _time.GetTimestamp();
             while (true)
             {
-                await Task.Delay(interval, _time, _stop.Token).ConfigureAwait(false);
+                // Wake for the next ping or the moment the silence limit passes, whichever is first: checking only
+                // at pings would notice a silent server up to a ping interval late, after the session's loss clock
+                // has already given the session up, so a cut link could never fail over to another member.
                 var silent = _time.GetElapsedTime(Volatile.Read(ref _lastReceived));
                 if (silent > readTimeout)
                 {
@@ -357,6 +360,15 @@ internal sealed class ZooKeeperConnection : IDisposable
                     return;
                 }
 
+                var untilPing = interval - _time.GetElapsedTime(lastPing);
+                if (untilPing > TimeSpan.Zero)
+                {
+                    var untilSilenceLimit = readTimeout - silent + TimeSpan.FromMilliseconds(1);
+                    await Task.Delay(untilPing < untilSilenceLimit ? untilPing : untilSilenceLimit, _time, _stop.Token).ConfigureAwait(false);
+                    continue;
+                }
+
+                lastPing = _time.GetTimestamp();
                 var ping = new JuteWriter(16);
                 var frame = ping.BeginFrame();
                 ZooKeeperCodec.WriteHeader(ping, Xid.Ping, OpCode.Ping);
