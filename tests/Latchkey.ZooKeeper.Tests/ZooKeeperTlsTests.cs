@@ -102,6 +102,45 @@ public sealed class ZooKeeperTlsTests
     }
 
     [Fact]
+    public async Task FailOver_ToAnotherMember_ShakesHandsAgain_AndKeepsTheLock()
+    {
+        // Two routes to the one TLS server stand for two members: cutting the one in use makes the client fail over.
+        var upstream = Conformance.LoopbackProxy.ParseHostPort(Server()["zks://".Length..]);
+        await using var first = new Conformance.LoopbackProxy(upstream);
+        await using var second = new Conformance.LoopbackProxy(upstream);
+        await using var locks = LockProvider.Connect($"zks://{first.Address},{second.Address}?ca={Ca()}&sessionTimeout=10s");
+        var name = "tls-" + Guid.NewGuid().ToString("N");
+        var held = await locks.CreateLock(name).AcquireAsync(cancellationToken: Ct);
+        var client = ((ZooKeeperLockBackend)((LockProvider)locks).Backend).CurrentClient!;
+        var before = client.ConnectedServer;
+        var reconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        client.StateChanged += (_, state) =>
+        {
+            seen.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {state} {client.ConnectedServer}");
+            if (state == ZooKeeperSessionState.Connected)
+            {
+                reconnected.TrySetResult();
+            }
+        };
+
+        seen.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} cut {before} (first {first.Address}, second {second.Address})");
+        (before == first.Address ? first : second).Blackhole();
+        try
+        {
+            await reconnected.Task.WaitAsync(Patience, Ct);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail(string.Join(" | ", seen) + $" | lost={held.Lost.IsCancellationRequested}");
+        }
+        Assert.NotEqual(before, client.ConnectedServer);
+        Assert.False(held.Lost.IsCancellationRequested);
+        Assert.Null(await locks.CreateLock(name).TryAcquireAsync(cancellationToken: Ct));
+        await held.ReleaseAsync();
+    }
+
+    [Fact]
     public async Task ClientCertificate_IsPresented_AndIsTheSessionsIdentity()
     {
         var server = Server();
