@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts (or stops) the servers the tests need, on loopback only, in a temporary state directory:
 #   one etcd, one Redis, three Redis masters for Redlock, one ZooKeeper, a three-node ZooKeeper ensemble,
-#   one PostgreSQL.
+#   one ZooKeeper over TLS, one PostgreSQL.
 # Usage: scripts/test-servers.sh start STATE_DIR   -> writes STATE_DIR/env (export lines) and pids
 #        scripts/test-servers.sh stop STATE_DIR
 # Ports are LATCHKEY_PORT_BASE (default 20000) plus fixed offsets, so two sets can run side by side.
@@ -24,6 +24,8 @@ install_missing() {
   command -v etcdctl >/dev/null || missing+=(etcd-client)
   command -v redis-server >/dev/null || missing+=(redis-server)
   [ -f /usr/share/java/zookeeper.jar ] || missing+=(zookeeper)
+  [ -f /usr/share/java/curator-recipes.jar ] || missing+=(libcurator-recipes-java) # the JVM side of the zk layout=curator tests
+  [ -f /usr/share/java/netty-codec.jar ] || missing+=(libnetty-java) # the zk TLS server (Netty)
   [ -n "$(pg_bin)" ] || missing+=(postgresql)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]} from Debian's packages"
@@ -118,6 +120,61 @@ L4J
   echo $! >>"$state/pids"
 }
 
+# ZooKeeper over TLS: one server with only a secureClientPort (Netty), its certificate (for 127.0.0.1 and localhost)
+# signed by a throwaway CA made here; exports LATCHKEY_ZK_TLS (zks://…), LATCHKEY_ZK_TLS_CA (the CA's PEM) and
+# LATCHKEY_ZK_TLS_CLIENT (a client certificate and key the CA signed; the server asks for one, ssl.clientAuth=want).
+ZK_TLS_PORT=$((base + 185))
+
+zk_tls_ok() { printf ruok | timeout 5 openssl s_client -quiet -connect "127.0.0.1:$1" -CAfile "$2" 2>/dev/null | grep -q imok; }
+
+start_zk_tls() {
+  local dir="$state/zk-tls" pass=latchkey j
+  mkdir -p "$dir/data"
+  { openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=Latchkey test CA" -keyout "$dir/ca.key" -out "$dir/ca.pem" &&
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$dir/server.key" -out "$dir/server.csr" &&
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 30 -out "$dir/server.pem" \
+      -extfile <(printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') &&
+    openssl pkcs12 -export -in "$dir/server.pem" -inkey "$dir/server.key" -name server -passout "pass:$pass" -out "$dir/server.p12" &&
+    keytool -importcert -noprompt -alias ca -file "$dir/ca.pem" -keystore "$dir/trust.p12" -storetype PKCS12 -storepass "$pass" &&
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=latchkey-client" -keyout "$dir/client.key" -out "$dir/client.csr" &&
+    openssl x509 -req -in "$dir/client.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 30 -out "$dir/client.pem" \
+      -extfile <(printf 'extendedKeyUsage=clientAuth\n')
+  } >"$dir/certs.log" 2>&1 || { log "zookeeper-tls: could not make the certificates (see $dir/certs.log)"; return 1; }
+  cat >"$dir/zoo.cfg" <<CFG
+tickTime=500
+initLimit=20
+syncLimit=10
+dataDir=$dir/data
+secureClientPort=$ZK_TLS_PORT
+secureClientPortAddress=127.0.0.1
+serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory
+ssl.keyStore.location=$dir/server.p12
+ssl.keyStore.password=$pass
+ssl.keyStore.type=PKCS12
+ssl.trustStore.location=$dir/trust.p12
+ssl.trustStore.password=$pass
+ssl.trustStore.type=PKCS12
+ssl.clientAuth=want
+admin.enableServer=false
+4lw.commands.whitelist=ruok,srvr
+maxSessionTimeout=60000
+minSessionTimeout=1000
+CFG
+  printf '%s\n' 'log4j.rootLogger=WARN, F' 'log4j.appender.F=org.apache.log4j.FileAppender' "log4j.appender.F.File=$dir/zk.log" \
+    'log4j.appender.F.layout=org.apache.log4j.PatternLayout' 'log4j.appender.F.layout.ConversionPattern=%d %p %c{1}: %m%n' >"$dir/log4j.properties"
+  # Netty's codec is not on zookeeper.jar's manifest class path; libnetty-java has every jar it needs.
+  local cp=/usr/share/java/zookeeper.jar
+  for j in slf4j-api slf4j-log4j12 log4j-1.2 netty-buffer netty-codec netty-common netty-handler netty-resolver netty-transport \
+    netty-transport-native-epoll netty-transport-native-unix-common; do [ -f "/usr/share/java/$j.jar" ] && cp="$cp:/usr/share/java/$j.jar"; done
+  java -Xmx256m -Dlog4j.configuration="file:$dir/log4j.properties" -Dzookeeper.admin.enableServer=false \
+    -cp "$cp" org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/zoo.cfg" >"$dir/stdout.log" 2>&1 &
+  echo $! >>"$state/pids"
+  wait_for zookeeper-tls 300 zk_tls_ok "$ZK_TLS_PORT" "$dir/ca.pem" || return 1
+  echo "export LATCHKEY_ZK_TLS=zks://127.0.0.1:$ZK_TLS_PORT" >>"$state/env"
+  echo "export LATCHKEY_ZK_TLS_CA=$dir/ca.pem" >>"$state/env"
+  echo "export LATCHKEY_ZK_TLS_CLIENT=\"$dir/client.pem $dir/client.key\"" >>"$state/env"
+}
+
 start() {
   mkdir -p "$state"; : >"$state/pids"; : >"$state/env"
   install_missing
@@ -165,6 +222,7 @@ start() {
     echo "export LATCHKEY_ZK_ENSEMBLE=zk://$(IFS=,; echo "${hosts[*]}")" >>"$state/env"
     echo "export LATCHKEY_ZK_ENSEMBLE_DIRS=\"$state/zk-1 $state/zk-2 $state/zk-3\"" >>"$state/env"
   else log "zookeeper is not installed"; failed=1; fi
+  if [ -f /usr/share/java/zookeeper.jar ] && command -v java >/dev/null; then start_zk_tls || failed=1; fi
 
   if [ -n "$(pg_bin)" ]; then
     if start_postgres; then

@@ -7,7 +7,8 @@ namespace Latchkey.ZooKeeper;
 
 /// <summary>
 /// Locks on ZooKeeper, one session per provider (<see cref="ZooKeeperSessions"/>). Every primitive is a queue of
-/// ephemeral-sequential nodes under <c>/latchkey/{kind}/{escaped name}</c> (<see cref="ZooKeeperQueueNodes"/>); a
+/// ephemeral-sequential nodes under <c>/latchkey/{kind}/{escaped name}</c>, or where Curator keeps its locks
+/// (<see cref="ZooKeeperLayout"/>); a
 /// node holds by its place in the queue (<see cref="QueueDecision"/>) and otherwise watches exactly one thing.
 /// The fencing token is the node's czxid, the ensemble's transaction id, which only grows.
 /// </summary>
@@ -34,11 +35,13 @@ internal sealed class ZooKeeperLockBackend : LockBackend
     };
 
     private readonly ZooKeeperSessions _sessions;
+    private readonly ZooKeeperLayout _layout;
     private readonly ZooKeeperHeldAcquisitions _held = new();
     private int _disposed;
 
-    public ZooKeeperLockBackend(ZooKeeperClientOptions options, string display, ILogger logger)
+    public ZooKeeperLockBackend(ZooKeeperClientOptions options, ZooKeeperLayout layout, string display, ILogger logger)
     {
+        _layout = layout;
         _sessions = new ZooKeeperSessions(options, display, logger);
     }
 
@@ -92,11 +95,11 @@ internal sealed class ZooKeeperLockBackend : LockBackend
     public override async ValueTask<LockStatus> GetStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken)
     {
         var client = await _sessions.GetAsync(cancellationToken).ConfigureAwait(false);
-        return await ZooKeeperLockStatus.ReadAsync(client, kind, name, escapedName, watcher: null, cancellationToken).ConfigureAwait(false);
+        return await ZooKeeperLockStatus.ReadAsync(client, _layout, kind, name, escapedName, watcher: null, cancellationToken).ConfigureAwait(false);
     }
 
     public override IAsyncEnumerable<LockStatus> WatchStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken) =>
-        ZooKeeperLockStatus.WatchAsync(_sessions, kind, name, escapedName, cancellationToken);
+        ZooKeeperLockStatus.WatchAsync(_sessions, _layout, kind, name, escapedName, cancellationToken);
 
     public override async ValueTask DisposeAsync()
     {
@@ -112,10 +115,10 @@ internal sealed class ZooKeeperLockBackend : LockBackend
 
     private async Task<LockAcquisition?> AcquireOnSessionAsync(ZooKeeperClient client, LockRequest request, CancellationToken cancellationToken)
     {
-        var parent = ZooKeeperQueueNodes.ParentPath(request.Kind, request.EscapedName);
-        var guid = Guid.NewGuid().ToString("N");
+        var parent = _layout.ParentPath(request.Kind, request.EscapedName);
+        var guid = Guid.NewGuid();
         var data = request.Value is null ? ReadOnlyMemory<byte>.Empty : Encoding.UTF8.GetBytes(request.Value);
-        var (path, czxid, children) = await ZooKeeperQueueNodes.CreateAsync(client, parent, $"{parent}/{ZooKeeperQueueNodes.Tag(request)}-{guid}-", guid, data).ConfigureAwait(false);
+        var (path, czxid, children) = await ZooKeeperQueueNodes.CreateAsync(client, parent, _layout.NodePrefix(parent, request, guid), _layout.Marker(request.Kind, guid), data).ConfigureAwait(false);
         var name = path[(parent.Length + 1)..];
         var losses = 0;
         try
@@ -125,7 +128,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                 try
                 {
                     children ??= await ZooKeeperQueueNodes.ListAsync(client, parent).ConfigureAwait(false);
-                    var queue = ZooKeeperQueueEntry.ParseAll(children);
+                    var queue = _layout.ParseQueue(request.Kind, children);
                     children = null;
                     var me = queue.FindIndex(e => e.Name == name);
                     if (me < 0)
@@ -160,7 +163,7 @@ internal sealed class ZooKeeperLockBackend : LockBackend
                     {
                         watched = parent;
                         var listing = await client.GetChildrenAsync(parent, watcher, CancellationToken.None).ConfigureAwait(false);
-                        var fresh = ZooKeeperQueueEntry.ParseAll(listing.Children);
+                        var fresh = _layout.ParseQueue(request.Kind, listing.Children);
                         var at = fresh.FindIndex(e => e.Name == name);
                         if (at < 0 || QueueDecision.For(fresh, at, request.Access, request.Permits) != decision)
                         {

@@ -5,8 +5,10 @@ using Microsoft.Extensions.Logging;
 namespace Latchkey.ZooKeeper;
 
 /// <summary>
-/// Creates <c>zk://host[:port][,host[:port]…][/chroot][?sessionTimeout=10s&amp;connectTimeout=5s&amp;auth=user:password]</c>
+/// Creates <c>zk://host[:port][,host[:port]…][/chroot][?sessionTimeout=10s&amp;connectTimeout=5s&amp;auth=user:password&amp;layout=latchkey|curator]</c>
 /// backends (credentials may also come as <c>zk://user:password@host…</c>). The default port is 2181.
+/// TLS to the servers' <c>secureClientPort</c>: <c>zks://host:port…?ca=ca.pem&amp;cert=client.pem&amp;key=client-key.pem&amp;serverName=zk.example</c>
+/// (or <c>zk://…?tls=true&amp;…</c>); <c>ca</c> defaults to the system's CAs, <c>cert</c>/<c>key</c> to no client certificate.
 /// </summary>
 public sealed class ZooKeeperLockBackendFactory : ILockBackendFactory
 {
@@ -23,6 +25,8 @@ public sealed class ZooKeeperLockBackendFactory : ILockBackendFactory
         var sessionTimeout = connectionString.GetDuration("sessionTimeout") ?? TimeSpan.FromSeconds(10);
         var connectTimeout = connectionString.GetDuration("connectTimeout") ?? TimeSpan.FromSeconds(5);
         var auth = connectionString.GetString("auth");
+        var layout = ZooKeeperLayout.Parse(connectionString.GetString("layout"));
+        var tls = Tls(connectionString);
         connectionString.ThrowOnUnknownParameters();
         if (sessionTimeout < TimeSpan.FromMilliseconds(100) || sessionTimeout > TimeSpan.FromHours(1))
         {
@@ -62,7 +66,36 @@ public sealed class ZooKeeperLockBackendFactory : ILockBackendFactory
             // With credentials, nodes are readable and writable only by the same identity.
             DefaultAcl = credentials.Count > 0 ? ZooKeeperAcl.CreatorAll : ZooKeeperAcl.OpenUnsafe,
             TimeProvider = options.TimeProvider,
+            Tls = tls,
         };
-        return new ZooKeeperLockBackend(clientOptions, connectionString.ToString(), options.LoggerFactory.CreateLogger("Latchkey.ZooKeeper"));
+        return new ZooKeeperLockBackend(clientOptions, layout, connectionString.ToString(), options.LoggerFactory.CreateLogger("Latchkey.ZooKeeper"));
+    }
+
+    private static ZooKeeperTls? Tls(LockConnectionString connectionString)
+    {
+        var secureScheme = connectionString.Scheme switch
+        {
+            "zk" => false,
+            "zks" => true,
+            var other => throw new FormatException($"The ZooKeeper backend serves 'zk://' and 'zks://' (TLS); got '{other}://'."),
+        };
+        var tls = connectionString.GetString("tls") switch
+        {
+            null => secureScheme,
+            "true" => true,
+            "false" when !secureScheme => false,
+            var other => throw new FormatException($"zk:// tls must be 'true' or 'false' ('zks://' is always TLS); got '{other}'."),
+        };
+        var ca = connectionString.GetString("ca");
+        var cert = connectionString.GetString("cert");
+        var key = connectionString.GetString("key");
+        var serverName = connectionString.GetString("serverName");
+        if (!tls)
+        {
+            return (ca ?? cert ?? key ?? serverName) is null ? null
+                : throw new FormatException("The 'ca', 'cert', 'key' and 'serverName' parameters need TLS: use 'zks://' or add 'tls=true'.");
+        }
+
+        return ZooKeeperTls.Load(ca, cert, key, serverName);
     }
 }

@@ -11,9 +11,9 @@ namespace Latchkey.ZooKeeper;
 /// </summary>
 internal static class ZooKeeperLockStatus
 {
-    public static async Task<LockStatus> ReadAsync(ZooKeeperClient client, LockKind kind, string name, string escapedName, Action<WatchedEvent>? watcher, CancellationToken cancellationToken)
+    public static async Task<LockStatus> ReadAsync(ZooKeeperClient client, ZooKeeperLayout layout, LockKind kind, string name, string escapedName, Action<WatchedEvent>? watcher, CancellationToken cancellationToken)
     {
-        var parent = ZooKeeperQueueNodes.ParentPath(kind, escapedName);
+        var parent = layout.ParentPath(kind, escapedName);
         ZooKeeperChildrenResult listing;
         try
         {
@@ -23,13 +23,13 @@ internal static class ZooKeeperLockStatus
         {
             if (watcher is not null && await client.ExistsAsync(parent, watcher, cancellationToken).ConfigureAwait(false) is not null)
             {
-                return await ReadAsync(client, kind, name, escapedName, watcher, cancellationToken).ConfigureAwait(false);
+                return await ReadAsync(client, layout, kind, name, escapedName, watcher, cancellationToken).ConfigureAwait(false);
             }
 
             return new LockStatus(kind, name, [], []);
         }
 
-        var queue = ZooKeeperQueueEntry.ParseAll(listing.Children);
+        var queue = layout.ParseQueue(kind, listing.Children);
         var holderCount = QueueDecision.HolderCount(queue, kind, queue.Count > 0 ? queue[0].Permits : 1);
 
         // Pipelined reads of the holders' data and stat: the value (elections) and the fencing token (czxid).
@@ -53,7 +53,7 @@ internal static class ZooKeeperLockStatus
         return new LockStatus(kind, name, holders, waiters);
     }
 
-    public static async IAsyncEnumerable<LockStatus> WatchAsync(ZooKeeperSessions sessions, LockKind kind, string name, string escapedName, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public static async IAsyncEnumerable<LockStatus> WatchAsync(ZooKeeperSessions sessions, ZooKeeperLayout layout, LockKind kind, string name, string escapedName, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -64,7 +64,7 @@ internal static class ZooKeeperLockStatus
             LockStatus status;
             try
             {
-                status = await ReadAsync(client, kind, name, escapedName, watcher, cancellationToken).ConfigureAwait(false);
+                status = await ReadAsync(client, layout, kind, name, escapedName, watcher, cancellationToken).ConfigureAwait(false);
             }
             catch (ZooKeeperException ex) when (ex.Code is ZooKeeperErrorCode.SessionExpired or ZooKeeperErrorCode.ConnectionLoss)
             {
@@ -80,7 +80,7 @@ internal static class ZooKeeperLockStatus
             {
                 if (cancellationToken.IsCancellationRequested)
                 {
-                    await ForgetWatcherAsync(client, ZooKeeperQueueNodes.ParentPath(kind, escapedName), watcher, status).ConfigureAwait(false);
+                    await ForgetWatcherAsync(client, layout.ParentPath(kind, escapedName), watcher, status).ConfigureAwait(false);
                 }
             }
         }

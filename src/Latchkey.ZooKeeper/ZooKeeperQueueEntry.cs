@@ -37,13 +37,61 @@ internal readonly record struct ZooKeeperQueueEntry(string Name, long Sequence, 
         return true;
     }
 
+    /// <summary>
+    /// Parses a node of Apache Curator's lock layout (<see cref="ZooKeeperLayout.Curator"/>): the server's ten-digit
+    /// sequence right after the recipe's name, as Curator sorts them. A lock's queue is the <c>…lock-{sequence}</c>
+    /// nodes (<c>InterProcessMutex</c>); a reader-writer lock's is the <c>…__READ__{sequence}</c> (shared) and
+    /// <c>…__WRIT__{sequence}</c> (exclusive) nodes, so a lock and a reader-writer lock of one name stay apart.
+    /// </summary>
+    public static bool TryParseCurator(string name, bool readerWriter, out ZooKeeperQueueEntry entry)
+    {
+        entry = default;
+        if (name.Length < SequenceDigits ||
+            !long.TryParse(name.AsSpan(name.Length - SequenceDigits), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
+        {
+            return false;
+        }
+
+        var recipe = name.AsSpan(0, name.Length - SequenceDigits);
+        LockAccess access;
+        if (!readerWriter && recipe.EndsWith(ZooKeeperLayout.CuratorLockName, StringComparison.Ordinal))
+        {
+            access = LockAccess.Exclusive;
+        }
+        else if (readerWriter && recipe.EndsWith(ZooKeeperLayout.CuratorWriteName, StringComparison.Ordinal))
+        {
+            access = LockAccess.Exclusive;
+        }
+        else if (readerWriter && recipe.EndsWith(ZooKeeperLayout.CuratorReadName, StringComparison.Ordinal))
+        {
+            access = LockAccess.Shared;
+        }
+        else
+        {
+            return false;
+        }
+
+        entry = new ZooKeeperQueueEntry(name, sequence, access, 1);
+        return true;
+    }
+
     /// <summary>The queue, oldest first, from a listing of children.</summary>
-    public static List<ZooKeeperQueueEntry> ParseAll(IEnumerable<string> children)
+    public static List<ZooKeeperQueueEntry> ParseAll(IEnumerable<string> children) => Sorted(children, TryParse);
+
+    /// <summary>The queue of a Curator-layout lock or reader-writer lock, oldest first (<see cref="TryParseCurator"/>).</summary>
+    public static List<ZooKeeperQueueEntry> ParseAllCurator(IEnumerable<string> children, bool readerWriter) =>
+        Sorted(children, readerWriter
+            ? static (string name, out ZooKeeperQueueEntry entry) => TryParseCurator(name, readerWriter: true, out entry)
+            : static (string name, out ZooKeeperQueueEntry entry) => TryParseCurator(name, readerWriter: false, out entry));
+
+    private delegate bool Parser(string name, out ZooKeeperQueueEntry entry);
+
+    private static List<ZooKeeperQueueEntry> Sorted(IEnumerable<string> children, Parser parse)
     {
         var queue = new List<ZooKeeperQueueEntry>();
         foreach (var child in children)
         {
-            if (TryParse(child, out var entry))
+            if (parse(child, out var entry))
             {
                 queue.Add(entry);
             }

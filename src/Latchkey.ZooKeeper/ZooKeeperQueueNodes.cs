@@ -45,7 +45,7 @@ internal static class ZooKeeperQueueNodes
     /// reply to the create is lost with the connection, finds the node again by its GUID instead of leaking it.
     /// </summary>
     public static async Task<(string Path, long Czxid, IReadOnlyList<string>? Children)> CreateAsync(
-        ZooKeeperClient client, string parent, string prefix, string guid, ReadOnlyMemory<byte> data)
+        ZooKeeperClient client, string parent, string prefix, string marker, ReadOnlyMemory<byte> data)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -74,7 +74,7 @@ internal static class ZooKeeperQueueNodes
             catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.ConnectionLoss && attempt < MaxCreateRetries)
             {
                 await ObserveAsync(list).ConfigureAwait(false);
-                if (await FindOwnAsync(client, parent, guid).ConfigureAwait(false) is { } found)
+                if (await FindOwnAsync(client, parent, marker).ConfigureAwait(false) is { } found)
                 {
                     return (found.Path, found.Czxid, null);
                 }
@@ -138,14 +138,14 @@ internal static class ZooKeeperQueueNodes
         }
     }
 
-    private static async Task<(string Path, long Czxid)?> FindOwnAsync(ZooKeeperClient client, string parent, string guid)
+    private static async Task<(string Path, long Czxid)?> FindOwnAsync(ZooKeeperClient client, string parent, string marker)
     {
         for (var attempt = 0; attempt < MaxListRetries; attempt++)
         {
             try
             {
                 var children = await client.GetChildrenAsync(parent).ConfigureAwait(false);
-                var mine = children.Children.FirstOrDefault(c => c.Contains(guid, StringComparison.Ordinal));
+                var mine = children.Children.FirstOrDefault(c => c.Contains(marker, StringComparison.Ordinal));
                 if (mine is null)
                 {
                     return null;
@@ -184,16 +184,16 @@ internal static class ZooKeeperQueueNodes
     {
         // Pipelined, top down; "already exists" is success. The lock's own directory is a container, so
         // the server removes it once its last node goes, and names used once do not pile up.
-        var kindDirectory = parent[..parent.LastIndexOf('/')];
-
-        // The shared directories stay open to every identity; only a lock's own directory and nodes take the
-        // session's default ACL (creator-only when the connection string has credentials).
-        var creates = new[]
+        // The shared directories above it (/latchkey, /latchkey/lock) stay open to every identity; only a lock's
+        // own directory and nodes take the session's default ACL (creator-only when the connection string has
+        // credentials).
+        var creates = new List<Task<ZooKeeperCreateResult>>();
+        for (var slash = parent.IndexOf('/', 1); slash > 0; slash = parent.IndexOf('/', slash + 1))
         {
-            client.CreateAsync(RootPath, default, CreateMode.Persistent, ZooKeeperAcl.OpenUnsafe),
-            client.CreateAsync(kindDirectory, default, CreateMode.Persistent, ZooKeeperAcl.OpenUnsafe),
-            client.CreateAsync(parent, default, CreateMode.Container),
-        };
+            creates.Add(client.CreateAsync(parent[..slash], default, CreateMode.Persistent, ZooKeeperAcl.OpenUnsafe));
+        }
+
+        creates.Add(client.CreateAsync(parent, default, CreateMode.Container));
         foreach (var create in creates)
         {
             try

@@ -1,3 +1,4 @@
+using Latchkey.Backend;
 using Latchkey.ZooKeeper.Client;
 
 namespace Latchkey.ZooKeeper.Tests;
@@ -36,10 +37,26 @@ public sealed class ConnectionStringTests
     [InlineData("zk://h:1?connectTimeout=-1s")]
     [InlineData("zk://h:1?auth=")]
     [InlineData("zk://h:1?ttl=5s")]
+    [InlineData("zk://h:1?layout=etcd")]
     public void Factory_RejectsBadConnectionStrings(string text) =>
         Assert.Throws<FormatException>(() => LockProvider.Connect(text));
 
     [Fact]
     public void Digest_UserNameCannotHoldAColon() =>
         Assert.Throws<ArgumentException>(() => ZooKeeperAuth.Digest("a:b", "c"));
+
+    [Fact]
+    public void CuratorLayout_PutsLocksWhereCuratorDoes_AndOtherKindsOutOfReach()
+    {
+        var curator = ZooKeeperLayout.Parse("curator");
+        Assert.Equal("/jobs", curator.ParentPath(LockKind.Lock, "jobs"));
+        Assert.Equal("/jobs", curator.ParentPath(LockKind.ReaderWriter, "jobs"));
+        Assert.Equal("/%2Elatchkey", curator.ParentPath(LockKind.Lock, LockName.Escape(".latchkey")));
+        Assert.Equal("/.latchkey/semaphore/jobs", curator.ParentPath(LockKind.Semaphore, "jobs"));
+        Assert.Same(ZooKeeperLayout.Latchkey, ZooKeeperLayout.Parse(null));
+
+        var guid = Guid.NewGuid();
+        var request = new LockRequest { Kind = LockKind.ReaderWriter, Name = "jobs", EscapedName = "jobs", Access = LockAccess.Shared, Permits = 1, Options = new LockOptions(), Wait = true };
+        Assert.Equal($"/jobs/_c_{guid:D}-__READ__", curator.NodePrefix("/jobs", request, guid));
+    }
 }

@@ -22,4 +22,21 @@ public sealed class QueueEntryTests
         var entry = Assert.Single(Queue(Node("sem-p5", 1)));
         Assert.Equal(5, entry.Permits);
     }
+
+    [Fact]
+    public void ParseCurator_SortsBySequence_AndKeepsEachRecipesNodes()
+    {
+        string[] children =
+        [
+            $"_c_{Guid.NewGuid():D}-__WRIT__0000000009", $"_c_{Guid.NewGuid():D}-__READ__0000000004", "lock-0000000002", "keep",
+            $"_c_{Guid.NewGuid():D}-lock-0000000011", "__READ__x000000001",
+        ];
+        var locks = ZooKeeperQueueEntry.ParseAllCurator(children, readerWriter: false);
+        Assert.Equal([2L, 11L], locks.Select(e => e.Sequence));
+        Assert.All(locks, e => Assert.Equal(LockAccess.Exclusive, e.Access));
+
+        var readerWriter = ZooKeeperQueueEntry.ParseAllCurator(children, readerWriter: true);
+        Assert.Equal([4L, 9L], readerWriter.Select(e => e.Sequence));
+        Assert.Equal([LockAccess.Shared, LockAccess.Exclusive], readerWriter.Select(e => e.Access));
+    }
 }

@@ -165,6 +165,35 @@ public sealed class ZooKeeperLockTests
     }
 
     [Fact]
+    public async Task SilentMember_IsLeftForAnother_BeforeTheSessionIsGivenUp()
+    {
+        // Two routes to one server stand for two members. The silence limit (2/3 of the session) must be noticed
+        // when it passes, not at the next ping, or the loss clock gives the session up first and nothing fails over.
+        var upstream = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, ZooKeeperServer.Options().Hosts[0].Port);
+        await using var first = new LoopbackProxy(upstream);
+        await using var second = new LoopbackProxy(upstream);
+        await using var holder = LockProvider.Connect($"zk://{first.Address},{second.Address}?sessionTimeout=10s");
+        var name = UniqueName();
+        var held = await holder.CreateLock(name).AcquireAsync(cancellationToken: Ct);
+        var client = Backend(holder).CurrentClient!;
+        var before = client.ConnectedServer;
+        var reconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.StateChanged += (_, state) =>
+        {
+            if (state == ZooKeeperSessionState.Connected)
+            {
+                reconnected.TrySetResult();
+            }
+        };
+
+        (before == first.Address ? first : second).Blackhole();
+        await reconnected.Task.WaitAsync(Patience, Ct);
+        Assert.NotEqual(before, client.ConnectedServer);
+        Assert.False(held.Lost.IsCancellationRequested);
+        await held.ReleaseAsync();
+    }
+
+    [Fact]
     public async Task ConnectionDrop_WithinTheSession_KeepsTheLockAndTheWaitersWatch()
     {
         await using var holder = Connect();

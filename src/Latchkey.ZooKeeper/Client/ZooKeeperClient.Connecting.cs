@@ -78,6 +78,7 @@ internal sealed partial class ZooKeeperClient
         var started = _time.GetTimestamp();
         Exception? last = null;
         var attempts = 0;
+        var refusedCertificates = 0;
         while (true)
         {
             var remaining = _options.ConnectTimeout - _time.GetElapsedTime(started);
@@ -107,6 +108,13 @@ internal sealed partial class ZooKeeperClient
                 if (ex is not OperationCanceledException)
                 {
                     last = ex;
+                }
+
+                // A certificate every host refused will be refused again: say so now, not at the connect timeout.
+                refusedCertificates = ex is ZooKeeperTlsException { CertificateRefused: true } ? refusedCertificates + 1 : 0;
+                if (refusedCertificates >= _options.Hosts.Count)
+                {
+                    throw new ZooKeeperException(ZooKeeperErrorCode.ConnectionLoss, ex.Message, innerException: ex);
                 }
                 else
                 {

@@ -26,6 +26,9 @@ internal sealed record ZooKeeperClientOptions
     /// <summary>The ACL of created nodes when an operation gives none.</summary>
     public IReadOnlyList<ZooKeeperAcl> DefaultAcl { get; init; } = ZooKeeperAcl.OpenUnsafe;
 
+    /// <summary>TLS to the servers' <c>secureClientPort</c>, or <see langword="null"/> for plain TCP.</summary>
+    public ZooKeeperTls? Tls { get; init; }
+
     /// <summary>The largest frame accepted from a server; a larger length prefix fails the connection.</summary>
     public int MaxFrameBytes { get; init; } = 16 * 1024 * 1024;
 

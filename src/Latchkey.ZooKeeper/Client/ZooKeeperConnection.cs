@@ -5,7 +5,7 @@ using System.Threading.Channels;
 namespace Latchkey.ZooKeeper.Client;
 
 /// <summary>
-/// One TCP connection to one server: the handshake, then a read loop, a write loop and a ping loop.
+/// One TCP connection (or TLS over it) to one server: the handshake, then a read loop, a write loop and a ping loop.
 /// Requests are pipelined; the server answers one session's requests in order, so each reply must carry
 /// the xid at the head of <see cref="_inFlight"/>, and anything else is a protocol error that fails the connection.
 /// </summary>
@@ -13,8 +13,7 @@ internal sealed class ZooKeeperConnection : IDisposable
 {
     private const int WriteChunk = 64 * 1024;
 
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly ZooKeeperClient _owner;
     private readonly TimeProvider _time;
     private readonly int _maxFrame;
@@ -29,10 +28,9 @@ internal sealed class ZooKeeperConnection : IDisposable
     private int _readStart;
     private int _readEnd;
 
-    private ZooKeeperConnection(Socket socket, ZooKeeperClient owner, TimeProvider time, int maxFrame, string endpoint)
+    private ZooKeeperConnection(Stream stream, ZooKeeperClient owner, TimeProvider time, int maxFrame, string endpoint)
     {
-        _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = stream;
         _owner = owner;
         _time = time;
         _maxFrame = maxFrame;
@@ -55,28 +53,39 @@ internal sealed class ZooKeeperConnection : IDisposable
         }
     }
 
-    /// <summary>Connects, shakes hands and authenticates. Throws <see cref="ZooKeeperException"/> if the server says the session is gone.</summary>
+    /// <summary>
+    /// Connects (over TLS when <see cref="ZooKeeperClientOptions.Tls"/> is set), shakes hands and authenticates.
+    /// Throws <see cref="ZooKeeperException"/> if the server says the session is gone, <see cref="ZooKeeperTlsException"/>
+    /// if the TLS handshake fails.
+    /// </summary>
     public static async Task<ZooKeeperConnection> OpenAsync(
         ZooKeeperClient owner, string host, int port, ConnectRequest request, IReadOnlyList<ZooKeeperAuth> auth, ZooKeeperClientOptions options, CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        ZooKeeperConnection? connection = null;
+        Stream? stream = null;
         try
         {
             await socket.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
-            connection = new ZooKeeperConnection(socket, owner, options.TimeProvider, options.MaxFrameBytes, $"{host}:{port}");
+            stream = new NetworkStream(socket, ownsSocket: true);
+            if (options.Tls is { } tls)
+            {
+                stream = await tls.AuthenticateAsync(stream, host, port, cancellationToken).ConfigureAwait(false);
+            }
+
+            var connection = new ZooKeeperConnection(stream, owner, options.TimeProvider, options.MaxFrameBytes, $"{host}:{port}");
             await connection.HandshakeAsync(request, auth, cancellationToken).ConfigureAwait(false);
             return connection;
         }
         catch
         {
-            if (connection is null)
+            // A failed TLS handshake has already closed the socket with its stream; disposing again is harmless.
+            if (stream is null)
             {
                 socket.Dispose();
             }
             else
             {
-                await connection._stream.DisposeAsync().ConfigureAwait(false);
+                await stream.DisposeAsync().ConfigureAwait(false);
             }
 
             throw;
@@ -338,9 +347,12 @@ internal sealed class ZooKeeperConnection : IDisposable
     {
         try
         {
+            var lastPing = _time.GetTimestamp();
             while (true)
             {
-                await Task.Delay(interval, _time, _stop.Token).ConfigureAwait(false);
+                // Wake for the next ping or the moment the silence limit passes, whichever is first: checking only
+                // at pings would notice a silent server up to a ping interval late, after the session's loss clock
+                // has already given the session up, so a cut link could never fail over to another member.
                 var silent = _time.GetElapsedTime(Volatile.Read(ref _lastReceived));
                 if (silent > readTimeout)
                 {
@@ -348,6 +360,15 @@ internal sealed class ZooKeeperConnection : IDisposable
                     return;
                 }
 
+                var untilPing = interval - _time.GetElapsedTime(lastPing);
+                if (untilPing > TimeSpan.Zero)
+                {
+                    var untilSilenceLimit = readTimeout - silent + TimeSpan.FromMilliseconds(1);
+                    await Task.Delay(untilPing < untilSilenceLimit ? untilPing : untilSilenceLimit, _time, _stop.Token).ConfigureAwait(false);
+                    continue;
+                }
+
+                lastPing = _time.GetTimestamp();
                 var ping = new JuteWriter(16);
                 var frame = ping.BeginFrame();
                 ZooKeeperCodec.WriteHeader(ping, Xid.Ping, OpCode.Ping);
