@@ -63,4 +63,36 @@ public sealed class SyncContractTests : BridgeTestBase
         using var next = await waiting.WaitAsync(Patience, Ct);
         Assert.False(next.HandleLostToken.IsCancellationRequested);
     }
+
+    [Fact]
+    public async Task Acquire_OnAThreadWhoseSynchronizationContextNeverRuns_DoesNotDeadlock()
+    {
+        // A UI or legacy ASP.NET thread blocked in Acquire cannot run what is posted to its context: nothing on the
+        // acquire path may need it.
+        var held = Locks.AcquireLock("job", cancellationToken: Ct);
+        var context = new NeverRunsContext();
+        long token = 0;
+        var thread = new Thread(() =>
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+            using var handle = (LatchkeyDistributedLockHandle)Locks.CreateLock("job").Acquire(Patience, Ct);
+            token = handle.FencingToken;
+        });
+        thread.Start();
+        await WaitForWaitersAsync(LockKind.Lock, "job", 1);
+        held.Dispose();
+        Assert.True(thread.Join(Patience), $"The blocked Acquire never returned; {context.Posts} callbacks were posted to its context.");
+        Assert.True(token > ((LatchkeyDistributedLockHandle)held).FencingToken);
+    }
+
+    private sealed class NeverRunsContext : SynchronizationContext
+    {
+        private int _posts;
+
+        public int Posts => Volatile.Read(ref _posts);
+
+        public override void Post(SendOrPostCallback d, object? state) => Interlocked.Increment(ref _posts);
+
+        public override void Send(SendOrPostCallback d, object? state) => throw new NotSupportedException("Send on a blocked thread would deadlock.");
+    }
 }
