@@ -96,4 +96,24 @@ public sealed class PortableFileTests : FileTests
         await mine.ReleaseAsync();
         Assert.True(await worker.WaitUntilHeldAsync() > mine.FencingToken);
     }
+
+    [Fact]
+    public async Task ManyProvidersInOneProcess_AllConnect_AndStillWakeOnRelease()
+    {
+        // More providers than a user may have inotify instances (128 by default): each provider's watcher needs one,
+        // and one that cannot have it falls back to the back-off.
+        var providers = Enumerable.Range(0, 150).Select(_ => NewProvider()).ToList();
+        foreach (var provider in providers)
+        {
+            await provider.ConnectAsync(Ct);
+        }
+
+        var held = await providers[0].CreateLock("crowded").AcquireAsync(cancellationToken: Ct);
+        var waiting = providers[^1].CreateLock("crowded").AcquireAsync(cancellationToken: Ct).AsTask();
+        await Conformance.Polling.UntilAsync(async () => (await providers[1].GetStatusAsync(LockKind.Lock, "crowded", Ct)).Waiters.Count == 1, "the last provider to queue", Patience, Ct);
+        await held.ReleaseAsync();
+        await using var next = await waiting.WaitAsync(Patience, Ct);
+        Assert.True(next.FencingToken > held.FencingToken);
+    }
 }
+
