@@ -8,7 +8,7 @@ namespace Latchkey.Embedded;
 /// <summary>
 /// The portable <c>file://DIR</c> backend, for where <c>flock</c> and inotify are missing (Windows, macOS) and, with
 /// <c>?impl=portable</c>, anywhere: exclusion by <see cref="FileShare"/> modes (<see cref="FileShareLock"/>), which
-/// the OS drops with the handles of a process that dies; wake-ups by a <see cref="FileSystemWatcher"/> on the
+/// the OS drops with the handles of a process that dies; wake-ups by one <see cref="FileSystemWatcher"/> per directory and process (<see cref="FilePortableWatcher"/>) on the
 /// holder and waiter records, with a back-off of at most 50 ms as the fallback. Same folders and fencing counter
 /// as the Linux backend; not fair and not herd-free.
 /// </summary>
@@ -29,7 +29,7 @@ internal sealed class FilePortableLockBackend(string root, LockProviderOptions o
     private readonly ConcurrentDictionary<FilePortableLockAcquisition, byte> _held = new();
     private readonly CancellationTokenSource _disposed = new();
     private readonly Lock _startLock = new();
-    private FileSystemWatcher? _watcher;
+    private IDisposable? _watch;
     private volatile bool _started;
 
     public override LockProviderCapabilities Capabilities => PortableCapabilities;
@@ -94,8 +94,8 @@ internal sealed class FilePortableLockBackend(string root, LockProviderOptions o
 
         lock (_startLock)
         {
-            _watcher?.Dispose();
-            _watcher = null;
+            _watch?.Dispose();
+            _watch = null;
         }
     }
 
@@ -132,7 +132,8 @@ internal sealed class FilePortableLockBackend(string root, LockProviderOptions o
             new FilePortableLockState(arg.Backend, key.Kind, arg.Name, Path.Combine(arg.Backend.Root, FileLockPaths.KindFolder(key.Kind), key.BaseName) + "."), (Backend: this, Name: name));
     }
 
-    private void OnFileEvent(string path, bool removed)
+    /// <summary>Called on the watcher's thread for a file that appeared, changed or went. Must not throw.</summary>
+    internal void OnFileEvent(string path, bool removed)
     {
         var folder = Path.GetFileName(Path.GetDirectoryName(path));
         var fileName = Path.GetFileName(path);
@@ -148,6 +149,15 @@ internal sealed class FilePortableLockBackend(string root, LockProviderOptions o
             {
                 state.OnFileEvent(fileName[(dot + 1)..], removed);
             }
+        }
+    }
+
+    /// <summary>The watcher lost events: everyone re-checks.</summary>
+    internal void OnOverflow()
+    {
+        foreach (var state in _states.Values)
+        {
+            state.OnLocalRelease();
         }
     }
 
@@ -169,28 +179,7 @@ internal sealed class FilePortableLockBackend(string root, LockProviderOptions o
             CreateFolders(FileLockPaths.Kinds.Select(k => Path.Combine(root, FileLockPaths.KindFolder(k))).ToList());
             try
             {
-                var watcher = new FileSystemWatcher(root)
-                {
-                    IncludeSubdirectories = true,
-                    NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size,
-                };
-                watcher.Created += (_, e) => OnFileEvent(e.FullPath, removed: false);
-                watcher.Changed += (_, e) => OnFileEvent(e.FullPath, removed: false);
-                watcher.Deleted += (_, e) => OnFileEvent(e.FullPath, removed: true);
-                watcher.Renamed += (_, e) =>
-                {
-                    OnFileEvent(e.OldFullPath, removed: true);
-                    OnFileEvent(e.FullPath, removed: false);
-                };
-                watcher.Error += (_, _) =>
-                {
-                    foreach (var state in _states.Values)
-                    {
-                        state.OnLocalRelease(); // Events were lost: everyone re-checks.
-                    }
-                };
-                watcher.EnableRaisingEvents = true;
-                _watcher = watcher;
+                _watch = FilePortableWatcher.Subscribe(root, this);
             }
             catch (Exception ex) when (ex is IOException or PlatformNotSupportedException or ArgumentException)
             {
