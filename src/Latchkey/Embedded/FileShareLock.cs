@@ -42,8 +42,10 @@ internal static class FileShareLock
         }
     }
 
-    // A sharing or lock violation is a plain IOException (Windows: ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION;
-    // Unix: flock's EWOULDBLOCK); missing folders, bad paths and full disks have exceptions of their own.
+    // A sharing or lock violation: on Windows ERROR_SHARING_VIOLATION (32) or ERROR_LOCK_VIOLATION (33) in the
+    // HResult's low word; on Unix the HResult is flock's errno, EWOULDBLOCK (checked here on Linux: 0x0B; 35 on
+    // macOS and the BSDs). Anything else (a read-only or full disk, say) is a real failure, not a holder.
     private static bool IsTaken(IOException ex) =>
-        ex.GetType() == typeof(IOException) && (!OperatingSystem.IsWindows() || (ex.HResult & 0xFFFF) is 32 or 33);
+        ex.GetType() == typeof(IOException)
+        && (OperatingSystem.IsWindows() ? (ex.HResult & 0xFFFF) is 32 or 33 : ex.HResult == (OperatingSystem.IsLinux() ? 11 : 35));
 }
