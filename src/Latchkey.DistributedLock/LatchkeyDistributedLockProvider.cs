@@ -8,8 +8,8 @@ namespace Latchkey.DistributedLock;
 /// signal without changing their call sites.
 /// </summary>
 /// <remarks>
-/// Register it over the container's provider:
-/// <c>services.AddSingleton&lt;IDistributedLockProvider&gt;(sp =&gt; new LatchkeyDistributedLockProvider(sp.GetRequiredService&lt;ILockProvider&gt;()))</c>.
+/// In a container: <c>services.AddLatchkey("…").AddLatchkeyDistributedLock()</c>
+/// (<see cref="LatchkeyDistributedLockServiceCollectionExtensions.AddLatchkeyDistributedLock"/>).
 /// It does not own the Latchkey provider: disposing that one is still its owner's job. Names follow Latchkey's rule
 /// (1–1,024 UTF-8 bytes of text; <see cref="ArgumentException"/> otherwise) and are escaped into the backend's key
 /// space, so any such name is safe.
