@@ -115,5 +115,16 @@ public sealed class PortableFileTests : FileTests
         await using var next = await waiting.WaitAsync(Patience, Ct);
         Assert.True(next.FencingToken > held.FencingToken);
     }
+
+    [Fact]
+    public async Task Lost_FiresWhenTheHeldFileIsDeleted()
+    {
+        await using var held = await NewProvider().CreateLock("doomed").AcquireAsync(cancellationToken: Ct);
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = held.Lost.Register(lost.SetResult);
+        System.IO.File.Delete(Path.Combine(Dir.FullName, "lock", "doomed.lock")); // Unix allows it; Windows would refuse.
+        await lost.Task.WaitAsync(Patience, Ct);
+        Assert.False(held.IsHeld);
+    }
 }
 
