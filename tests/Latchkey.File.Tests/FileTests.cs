@@ -10,7 +10,7 @@ public abstract class FileTests : IAsyncLifetime
 
     protected DirectoryInfo Dir { get; } = Directory.CreateTempSubdirectory("latchkey-file-");
 
-    protected string Uri => "file://" + Dir.FullName;
+    protected virtual string Uri => "file://" + Dir.FullName;
 
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
