@@ -1,3 +1,4 @@
+using System.Reflection;
 using Latchkey.Cli.Bench;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -10,8 +11,20 @@ internal static class LatchkeyApp
     /// <summary>The hidden command the demo starts its worker processes with.</summary>
     public const string DemoWorkerCommandName = "demo-worker";
 
-    public static Task<int> RunAsync(IEnumerable<string> args, CliConsoles consoles, CancellationToken cancellationToken)
+    public static Task<int> RunAsync(IReadOnlyList<string> args, CliConsoles consoles, CancellationToken cancellationToken)
     {
+        if (args is ["--version"])
+        {
+            consoles.Out.WriteLine(Version);
+            return Task.FromResult(ExitCodes.Ok);
+        }
+
+        if (StrictArguments.FindError(args) is { } error)
+        {
+            consoles.Error.MarkupLineInterpolated($"[red]latchkey:[/] {error}");
+            return Task.FromResult(ExitCodes.Usage);
+        }
+
         var app = new CommandApp();
         app.Configure(config =>
         {
@@ -44,6 +57,17 @@ internal static class LatchkeyApp
             config.SetExceptionHandler((exception, _) => Report(consoles.Error, exception));
         });
         return app.RunAsync(args, cancellationToken);
+    }
+
+    /// <summary>The version <c>latchkey --version</c> prints: the package version, without the build's commit suffix.</summary>
+    public static string Version
+    {
+        get
+        {
+            var assembly = typeof(LatchkeyApp).Assembly;
+            var informational = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+            return informational?.Split('+')[0] ?? assembly.GetName().Version?.ToString() ?? "unknown";
+        }
     }
 
     private static int Report(IAnsiConsole errors, Exception exception)
