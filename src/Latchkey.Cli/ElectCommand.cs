@@ -16,8 +16,9 @@ internal sealed class ElectCommand(CliConsoles consoles) : AsyncCommand<ElectSet
         }
 
         var value = settings.Value ?? $"{Environment.MachineName}:{Environment.ProcessId}";
-        await using var provider = await Connections.OpenAsync(settings.ResolveBackend(), cancellationToken);
-        var election = provider.CreateElection(settings.Name, new LockOptions { Ttl = settings.Ttl });
+        var (backend, ttl) = settings.ResolveBackendAndTtl();
+        await using var provider = await Connections.OpenAsync(backend, cancellationToken);
+        var election = provider.CreateElection(settings.Name, new LockOptions { Ttl = ttl });
         consoles.Error.MarkupLineInterpolated($"[grey]latchkey: campaigning in '{settings.Name}' as '{value}'...[/]");
         ILeadership leadership;
         try

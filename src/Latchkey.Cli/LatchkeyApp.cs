@@ -78,6 +78,8 @@ internal static class LatchkeyApp
             CommandAppException { InnerException: FormatException inner } => (ExitCodes.Usage, inner.Message),
             CommandAppException e => (ExitCodes.Usage, e.Message),
             FormatException or ArgumentException => (ExitCodes.Usage, exception.Message),
+            // A lost lock is 76 whatever the backend and wherever it surfaces (a check, a release, a session that ended).
+            LockLostException => (ExitCodes.Lost, exception.Message),
             LockBackendUnavailableException => (ExitCodes.Unavailable, exception.Message),
             OperationCanceledException => (ExitCodes.Interrupted, "interrupted."),
             _ => (ExitCodes.Internal, exception.ToString()),

@@ -15,9 +15,9 @@ internal sealed class RunCommand(CliConsoles consoles) : AsyncCommand<RunSetting
             return Usage.Fail(consoles, "run needs a command after '--', as in: latchkey run NAME -- COMMAND [ARGS...]");
         }
 
-        var backend = settings.ResolveBackend();
+        var (backend, ttl) = settings.ResolveBackendAndTtl();
         await using var provider = await Connections.OpenAsync(backend, cancellationToken);
-        var distributedLock = provider.CreateLock(settings.Name, new LockOptions { Ttl = settings.Ttl });
+        var distributedLock = provider.CreateLock(settings.Name, new LockOptions { Ttl = ttl });
         var timeout = settings.NoWait ? TimeSpan.Zero : settings.Timeout ?? System.Threading.Timeout.InfiniteTimeSpan;
         await using var handle = await distributedLock.TryAcquireAsync(timeout, cancellationToken);
         if (handle is null)
