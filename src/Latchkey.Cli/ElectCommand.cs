@@ -28,7 +28,7 @@ internal sealed class ElectCommand(CliConsoles consoles) : AsyncCommand<ElectSet
         catch (TimeoutException)
         {
             consoles.Error.MarkupLineInterpolated($"[yellow]latchkey:[/] not elected in '{settings.Name}' within {DurationConverter.Format(settings.Timeout!.Value)}.");
-            return ExitCodes.Busy;
+            return settings.ConflictExitCode;
         }
 
         await using (leadership)

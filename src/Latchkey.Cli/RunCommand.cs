@@ -17,9 +17,15 @@ internal sealed class RunCommand(CliConsoles consoles) : AsyncCommand<RunSetting
 
         var (backend, ttl) = settings.ResolveBackendAndTtl();
         await using var provider = await Connections.OpenAsync(backend, cancellationToken);
-        var distributedLock = provider.CreateLock(settings.Name, new LockOptions { Ttl = ttl });
+        var options = new LockOptions { Ttl = ttl };
         var timeout = settings.NoWait ? TimeSpan.Zero : settings.Timeout ?? System.Threading.Timeout.InfiniteTimeSpan;
-        await using var handle = await distributedLock.TryAcquireAsync(timeout, cancellationToken);
+        await using var handle = settings switch
+        {
+            { Shared: true } => await provider.CreateReaderWriterLock(settings.Name, options).TryAcquireReadAsync(timeout, cancellationToken),
+            { Exclusive: true } => await provider.CreateReaderWriterLock(settings.Name, options).TryAcquireWriteAsync(timeout, cancellationToken),
+            { Permits: { } permits } => await provider.CreateSemaphore(settings.Name, permits, options).TryAcquireAsync(timeout, cancellationToken),
+            _ => await provider.CreateLock(settings.Name, options).TryAcquireAsync(timeout, cancellationToken),
+        };
         if (handle is null)
         {
             if (settings.NoWait)
@@ -31,7 +37,7 @@ internal sealed class RunCommand(CliConsoles consoles) : AsyncCommand<RunSetting
                 consoles.Error.MarkupLineInterpolated($"[yellow]latchkey:[/] lock '{settings.Name}' was not acquired within {DurationConverter.Format(settings.Timeout!.Value)}.");
             }
 
-            return ExitCodes.Busy;
+            return settings.ConflictExitCode;
         }
 
         var environment = new Dictionary<string, string>
