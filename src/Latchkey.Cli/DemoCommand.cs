@@ -60,7 +60,7 @@ internal sealed class DemoCommand(CliConsoles consoles) : AsyncCommand<DemoSetti
     private async Task<int> RunDemoAsync(DemoSettings settings, string directory, List<Process> processes, CancellationToken cancellationToken)
     {
         _start = Stopwatch.GetTimestamp();
-        var backend = settings.Backend ?? "file://" + Path.Combine(directory, "locks");
+        var backend = settings.Backend is { } given ? Credentials.Apply(given, passwordFile: null) : "file://" + Path.Combine(directory, "locks");
         var journals = Path.Combine(directory, "journal");
         Directory.CreateDirectory(journals);
         ILockProvider provider;
@@ -79,7 +79,7 @@ internal sealed class DemoCommand(CliConsoles consoles) : AsyncCommand<DemoSetti
         await using var ownedProvider = provider;
         var crossProcess = provider.Capabilities.CrossProcess;
         _out.Write(new Rule("[bold]latchkey demo[/]").LeftJustified());
-        _out.MarkupLineInterpolated($"backend [bold]{backend}[/], lock [bold]'{LockName}'[/]; each worker holds it {Hold.TotalMilliseconds:0} ms a round, {settings.Rounds} rounds.");
+        _out.MarkupLineInterpolated($"backend [bold]{Secrets.Display(backend)}[/], lock [bold]'{LockName}'[/]; each worker holds it {Hold.TotalMilliseconds:0} ms a round, {settings.Rounds} rounds.");
         if (!crossProcess)
         {
             _out.MarkupLineInterpolated($"[yellow]{provider.Capabilities.Backend}:// serves one process only: no worker processes, no kill.[/]");
@@ -165,7 +165,7 @@ internal sealed class DemoCommand(CliConsoles consoles) : AsyncCommand<DemoSetti
     {
         var arguments = new List<string>
         {
-            LatchkeyApp.DemoWorkerCommandName, "--backend", backend, "--lock", LockName, "--worker", name,
+            LatchkeyApp.DemoWorkerCommandName, "--lock", LockName, "--worker", name,
             "--rounds", rounds.ToString(CultureInfo.InvariantCulture), "--hold", DurationConverter.Format(Hold),
             "--journal", Path.Combine(journals, name + ".log"),
         };
@@ -174,7 +174,11 @@ internal sealed class DemoCommand(CliConsoles consoles) : AsyncCommand<DemoSetti
             arguments.Add("--die-holding");
         }
 
-        var process = Process.Start(ProcessLauncher.For(typeof(DemoCommand).Assembly.Location, arguments))
+        var info = ProcessLauncher.For(typeof(DemoCommand).Assembly.Location, arguments);
+
+        // Through the environment, not the command line, where any user's ps would show a password in it.
+        info.Environment[DefaultBackend.EnvironmentVariable] = backend;
+        var process = Process.Start(info)
             ?? throw new InvalidOperationException("Could not start a demo worker process.");
         Register(name, $"process {process.Id}");
         var errors = process.StandardError.ReadToEndAsync(cancellationToken);

@@ -21,7 +21,7 @@ internal static class LatchkeyApp
 
         if (StrictArguments.FindError(args) is { } error)
         {
-            consoles.Error.MarkupLineInterpolated($"[red]latchkey:[/] {error}");
+            consoles.Error.MarkupLineInterpolated($"[red]latchkey:[/] {Secrets.CleanError(error)}");
             return Task.FromResult(ExitCodes.Usage);
         }
 
@@ -84,7 +84,7 @@ internal static class LatchkeyApp
             OperationCanceledException => (ExitCodes.Interrupted, "interrupted."),
             _ => (ExitCodes.Internal, exception.ToString()),
         };
-        errors.MarkupLineInterpolated($"[red]latchkey:[/] {message}");
+        errors.MarkupLineInterpolated($"[red]latchkey:[/] {Secrets.CleanError(message)}");
         return code;
     }
 }

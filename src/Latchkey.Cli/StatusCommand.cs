@@ -22,7 +22,7 @@ internal sealed class StatusCommand(CliConsoles consoles) : AsyncCommand<StatusS
             {
                 kind = status.Kind.ToString(),
                 name = status.Name,
-                backend,
+                backend = Secrets.Display(backend),
                 held = status.IsHeld,
                 holders = status.Holders.Select(p => Describe(p, now)),
                 waiters = status.Waiters.Select(p => Describe(p, now)),
@@ -32,7 +32,7 @@ internal sealed class StatusCommand(CliConsoles consoles) : AsyncCommand<StatusS
         }
 
         consoles.Out.MarkupLineInterpolated(
-            $"{status.Kind} [bold]{status.Name}[/] on {backend}: {(status.IsHeld ? $"held by {status.Holders.Count}" : "free")}, {status.Waiters.Count} waiting");
+            $"{status.Kind} [bold]{status.Name}[/] on {Secrets.Display(backend)}: {(status.IsHeld ? $"held by {status.Holders.Count}" : "free")}, {status.Waiters.Count} waiting");
         if (status.Holders.Count + status.Waiters.Count == 0)
         {
             return ExitCodes.Ok;

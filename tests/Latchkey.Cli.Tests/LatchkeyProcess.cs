@@ -20,6 +20,24 @@ internal static class LatchkeyProcess
         return Process.Start(info) ?? throw new InvalidOperationException("Could not start latchkey.");
     }
 
+    /// <summary>Runs latchkey to its end (at most <paramref name="limit"/>) with <paramref name="environment"/> added, capturing its output.</summary>
+    public static async Task<CliResult> RunToEndAsync(string[] arguments, IReadOnlyDictionary<string, string> environment, TimeSpan limit)
+    {
+        var info = ProcessLauncher.For(typeof(LatchkeyApp).Assembly.Location, arguments);
+        info.RedirectStandardInput = false;
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start latchkey.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(limit);
+        await process.WaitForExitAsync(cancel.Token);
+        return new CliResult(process.ExitCode, await output, await error);
+    }
+
     /// <summary>A command for latchkey to run that writes its pid to <paramref name="file"/> (atomically) and sleeps 60 s.</summary>
     public static string[] SleeperWritingPidTo(Scratch scratch, string file) =>
         ["sh", "-c", $"echo $$ > '{scratch.File(file)}.tmp'; mv '{scratch.File(file)}.tmp' '{scratch.File(file)}'; exec sleep 60"];

@@ -123,7 +123,7 @@ public sealed record BenchSummary
         var allCycles = Math.Max(1, results.Sum(r => r.AllCycles));
         return new BenchSummary
         {
-            Backend = options.Backend,
+            Backend = Secrets.Display(options.Backend),
             Contenders = options.Contenders,
             Locks = options.Locks,
             Processes = options.Processes,

@@ -20,7 +20,6 @@ internal sealed class BenchWorkerProcess : IDisposable
         var arguments = new List<string>
         {
             BenchRunner.WorkerCommand,
-            "--backend", options.Backend,
             "--contenders", options.Contenders.ToString(CultureInfo.InvariantCulture),
             "--locks", options.Locks.ToString(CultureInfo.InvariantCulture),
             "--duration", DurationConverter.Format(options.Duration),
@@ -39,6 +38,9 @@ internal sealed class BenchWorkerProcess : IDisposable
         }
 
         var info = ProcessLauncher.For(workerApp, arguments);
+
+        // Through the environment, not the command line, where any user's ps would show a password in it.
+        info.Environment[DefaultBackend.EnvironmentVariable] = options.Backend;
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start a bench worker process.");
         return new BenchWorkerProcess(process);
     }
