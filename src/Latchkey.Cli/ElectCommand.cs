@@ -40,7 +40,7 @@ internal sealed class ElectCommand(CliConsoles consoles) : AsyncCommand<ElectSet
                 [EnvironmentNames.LockName] = settings.Name,
                 [EnvironmentNames.LeaderValue] = value,
             };
-            return await ChildProcess.RunAsync([.. command], environment, consoles.Error, leadership.Lost, cancellationToken);
+            return await ChildProcess.RunAsync([.. command], environment, consoles.Error, leadership, cancellationToken);
         }
     }
 }

@@ -40,6 +40,33 @@ public static class ProcessLauncher
         return info;
     }
 
+    /// <summary>
+    /// A start info that runs this very app (the CLI) with <paramref name="arguments"/>, standard streams redirected:
+    /// its assembly through <see cref="For"/>, or, in a single-file or native build that has no assembly file, the executable itself.
+    /// </summary>
+    public static ProcessStartInfo ForSelf(IEnumerable<string> arguments)
+    {
+        var location = typeof(ProcessLauncher).Assembly.Location;
+        if (!string.IsNullOrEmpty(location))
+        {
+            return For(location, arguments);
+        }
+
+        var info = new ProcessStartInfo(Environment.ProcessPath ?? throw new InvalidOperationException("The path of this executable is unknown."))
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        return info;
+    }
+
     private static string DotnetHost()
     {
         var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");

@@ -45,6 +45,6 @@ internal sealed class RunCommand(CliConsoles consoles) : AsyncCommand<RunSetting
             [EnvironmentNames.FencingToken] = handle.FencingToken.ToString(CultureInfo.InvariantCulture),
             [EnvironmentNames.LockName] = settings.Name,
         };
-        return await ChildProcess.RunAsync([.. command], environment, consoles.Error, handle.Lost, cancellationToken);
+        return await ChildProcess.RunAsync([.. command], environment, consoles.Error, handle, cancellationToken);
     }
 }
