@@ -174,7 +174,7 @@ internal sealed class DemoCommand(CliConsoles consoles) : AsyncCommand<DemoSetti
             arguments.Add("--die-holding");
         }
 
-        var info = ProcessLauncher.For(typeof(DemoCommand).Assembly.Location, arguments);
+        var info = ProcessLauncher.ForSelf(arguments);
 
         // Through the environment, not the command line, where any user's ps would show a password in it.
         info.Environment[DefaultBackend.EnvironmentVariable] = backend;

@@ -46,8 +46,9 @@ public static class ProcessLauncher
     /// </summary>
     public static ProcessStartInfo ForSelf(IEnumerable<string> arguments)
     {
-        var location = typeof(ProcessLauncher).Assembly.Location;
-        if (!string.IsNullOrEmpty(location))
+        // Not Assembly.Location: it is empty in a single-file or native build.
+        var location = Path.Combine(AppContext.BaseDirectory, typeof(ProcessLauncher).Assembly.GetName().Name + ".dll");
+        if (File.Exists(location))
         {
             return For(location, arguments);
         }

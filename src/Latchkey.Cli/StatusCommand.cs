@@ -8,8 +8,6 @@ namespace Latchkey.Cli;
 /// <summary><c>latchkey status NAME</c>: who holds a lock and who waits for it.</summary>
 internal sealed class StatusCommand(CliConsoles consoles) : AsyncCommand<StatusSettings>
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
     public override async Task<int> ExecuteAsync(CommandContext context, StatusSettings settings, CancellationToken cancellationToken)
     {
         var backend = settings.ResolveBackend();
@@ -18,16 +16,14 @@ internal sealed class StatusCommand(CliConsoles consoles) : AsyncCommand<StatusS
         var now = DateTimeOffset.UtcNow;
         if (settings.Json)
         {
-            var document = new
-            {
-                kind = status.Kind.ToString(),
-                name = status.Name,
-                backend = Secrets.Display(backend),
-                held = status.IsHeld,
-                holders = status.Holders.Select(p => Describe(p, now)),
-                waiters = status.Waiters.Select(p => Describe(p, now)),
-            };
-            consoles.Out.WriteLine(JsonSerializer.Serialize(document, JsonOptions));
+            var document = new StatusDocument(
+                status.Kind.ToString(),
+                status.Name,
+                Secrets.Display(backend),
+                status.IsHeld,
+                [.. status.Holders.Select(p => Describe(p, now))],
+                [.. status.Waiters.Select(p => Describe(p, now))]);
+            consoles.Out.WriteLine(JsonSerializer.Serialize(document, CliJsonContext.Default.StatusDocument));
             return ExitCodes.Ok;
         }
 
@@ -59,15 +55,13 @@ internal sealed class StatusCommand(CliConsoles consoles) : AsyncCommand<StatusS
         return ExitCodes.Ok;
     }
 
-    private static object Describe(LockParticipant participant, DateTimeOffset now) => new
-    {
-        id = participant.Id,
-        access = participant.Access.ToString(),
-        token = participant.Sequence,
-        value = participant.Value,
-        since = participant.Since,
-        ageSeconds = participant.Since is { } since ? Math.Round((now - since).TotalSeconds, 3) : (double?)null,
-    };
+    private static ParticipantDocument Describe(LockParticipant participant, DateTimeOffset now) => new(
+        participant.Id,
+        participant.Access.ToString(),
+        participant.Sequence,
+        participant.Value,
+        participant.Since,
+        participant.Since is { } since ? Math.Round((now - since).TotalSeconds, 3) : null);
 
     private static string Age(TimeSpan age) => age.TotalSeconds < 120
         ? age.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s"

@@ -17,21 +17,28 @@ namespace Latchkey.Cli;
 /// </remarks>
 internal static class StrictArguments
 {
-    private static readonly Dictionary<string, Type> SettingsByCommand = new(StringComparer.Ordinal)
+    private static readonly string[] CommandNames =
+        ["run", "status", "elect", "demo", "bench", LatchkeyApp.DemoWorkerCommandName, BenchRunner.WorkerCommand];
+
+    // A switch of typeof()s, not a dictionary of types: the trimmer then keeps each settings type's properties
+    // for the reflection below (a native build has nothing else to read them from).
+    [return: DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)]
+    private static Type? SettingsOf(string command) => command switch
     {
-        ["run"] = typeof(RunSettings),
-        ["status"] = typeof(StatusSettings),
-        ["elect"] = typeof(ElectSettings),
-        ["demo"] = typeof(DemoSettings),
-        ["bench"] = typeof(BenchSettings),
-        [LatchkeyApp.DemoWorkerCommandName] = typeof(DemoWorkerSettings),
-        [BenchRunner.WorkerCommand] = typeof(BenchWorkerSettings),
+        "run" => typeof(RunSettings),
+        "status" => typeof(StatusSettings),
+        "elect" => typeof(ElectSettings),
+        "demo" => typeof(DemoSettings),
+        "bench" => typeof(BenchSettings),
+        LatchkeyApp.DemoWorkerCommandName => typeof(DemoWorkerSettings),
+        BenchRunner.WorkerCommand => typeof(BenchWorkerSettings),
+        _ => null,
     };
 
     private static readonly string[] HelpOptions = ["-h", "--help", "-?"];
 
     /// <summary>The public command names, for a suggestion when the command itself is mistyped.</summary>
-    public static IEnumerable<string> Commands => SettingsByCommand.Keys.Where(c => c is not LatchkeyApp.DemoWorkerCommandName and not BenchRunner.WorkerCommand);
+    public static IEnumerable<string> Commands => CommandNames.Where(c => c is not LatchkeyApp.DemoWorkerCommandName and not BenchRunner.WorkerCommand);
 
     /// <summary>Returns the usage error in <paramref name="args"/>, or null if there is none.</summary>
     public static string? FindError(IReadOnlyList<string> args)
@@ -41,7 +48,8 @@ internal static class StrictArguments
             return null;
         }
 
-        if (!SettingsByCommand.TryGetValue(args[0], out var settingsType))
+        var settingsType = SettingsOf(args[0]);
+        if (settingsType is null)
         {
             return args[0].StartsWith('-')
                 ? Unknown("option", args[0], ["--help", "--version"])

@@ -15,7 +15,7 @@ internal sealed class BenchWorkerProcess : IDisposable
         _errors = process.StandardError.ReadToEndAsync();
     }
 
-    public static BenchWorkerProcess Start(string workerApp, BenchOptions options, int first, int count, string boardPath)
+    public static BenchWorkerProcess Start(string? workerApp, BenchOptions options, int first, int count, string boardPath)
     {
         var arguments = new List<string>
         {
@@ -37,7 +37,7 @@ internal sealed class BenchWorkerProcess : IDisposable
             arguments.Add("--shared-provider");
         }
 
-        var info = ProcessLauncher.For(workerApp, arguments);
+        var info = workerApp is null ? ProcessLauncher.ForSelf(arguments) : ProcessLauncher.For(workerApp, arguments);
 
         // Through the environment, not the command line, where any user's ps would show a password in it.
         info.Environment[DefaultBackend.EnvironmentVariable] = options.Backend;
