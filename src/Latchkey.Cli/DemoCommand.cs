@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
 using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Latchkey.Cli;
 
@@ -12,7 +11,7 @@ namespace Latchkey.Cli;
 /// this process, two other processes), which then take turns; at the end the journals every worker wrote
 /// inside its critical sections prove that no two sections overlapped and that fencing tokens increased.
 /// </summary>
-internal sealed class DemoCommand(CliConsoles consoles) : AsyncCommand<DemoSettings>
+internal sealed class DemoCommand(CliConsoles consoles)
 {
     private const string LockName = "demo";
     private const int TaskWorkers = 3;
@@ -26,7 +25,7 @@ internal sealed class DemoCommand(CliConsoles consoles) : AsyncCommand<DemoSetti
     private readonly Dictionary<string, string> _color = [];
     private long _start;
 
-    public override async Task<int> ExecuteAsync(CommandContext context, DemoSettings settings, CancellationToken cancellationToken)
+    public async Task<int> ExecuteAsync(DemoSettings settings, CancellationToken cancellationToken)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(TimeLimit);

@@ -1,15 +1,13 @@
 using System.Globalization;
 using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Latchkey.Cli;
 
 /// <summary><c>latchkey elect NAME -- COMMAND</c>: campaigns, runs the command while leader, resigns after.</summary>
-internal sealed class ElectCommand(CliConsoles consoles) : AsyncCommand<ElectSettings>
+internal sealed class ElectCommand(CliConsoles consoles)
 {
-    public override async Task<int> ExecuteAsync(CommandContext context, ElectSettings settings, CancellationToken cancellationToken)
+    public async Task<int> ExecuteAsync(ElectSettings settings, IReadOnlyList<string> command, CancellationToken cancellationToken)
     {
-        var command = context.Remaining.Raw;
         if (command.Count == 0)
         {
             return Usage.Fail(consoles, "elect needs a command after '--', as in: latchkey elect NAME -- COMMAND [ARGS...]");

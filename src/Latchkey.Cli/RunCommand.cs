@@ -1,15 +1,13 @@
 using System.Globalization;
 using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Latchkey.Cli;
 
 /// <summary><c>latchkey run NAME -- COMMAND</c>: runs a command while holding a lock.</summary>
-internal sealed class RunCommand(CliConsoles consoles) : AsyncCommand<RunSettings>
+internal sealed class RunCommand(CliConsoles consoles)
 {
-    public override async Task<int> ExecuteAsync(CommandContext context, RunSettings settings, CancellationToken cancellationToken)
+    public async Task<int> ExecuteAsync(RunSettings settings, IReadOnlyList<string> command, CancellationToken cancellationToken)
     {
-        var command = context.Remaining.Raw;
         if (command.Count == 0)
         {
             return Usage.Fail(consoles, "run needs a command after '--', as in: latchkey run NAME -- COMMAND [ARGS...]");

@@ -1,14 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Latchkey.Cli;
 
 /// <summary><c>latchkey status NAME</c>: who holds a lock and who waits for it.</summary>
-internal sealed class StatusCommand(CliConsoles consoles) : AsyncCommand<StatusSettings>
+internal sealed class StatusCommand(CliConsoles consoles)
 {
-    public override async Task<int> ExecuteAsync(CommandContext context, StatusSettings settings, CancellationToken cancellationToken)
+    public async Task<int> ExecuteAsync(StatusSettings settings, CancellationToken cancellationToken)
     {
         var backend = settings.ResolveBackend();
         await using var provider = await Connections.OpenAsync(backend, cancellationToken);
