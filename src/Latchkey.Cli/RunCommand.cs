@@ -6,6 +6,9 @@ namespace Latchkey.Cli;
 /// <summary><c>latchkey run NAME -- COMMAND</c>: runs a command while holding a lock.</summary>
 internal sealed class RunCommand(CliConsoles consoles)
 {
+    private static LockKind Kind(RunSettings settings) =>
+        settings.Shared || settings.Exclusive ? LockKind.ReaderWriter : settings.Permits is not null ? LockKind.Semaphore : LockKind.Lock;
+
     public async Task<int> ExecuteAsync(RunSettings settings, IReadOnlyList<string> command, CancellationToken cancellationToken)
     {
         if (command.Count == 0)
@@ -17,13 +20,19 @@ internal sealed class RunCommand(CliConsoles consoles)
         await using var provider = await Connections.OpenAsync(backend, cancellationToken);
         var options = new LockOptions { Ttl = ttl };
         var timeout = settings.NoWait ? TimeSpan.Zero : settings.Timeout ?? System.Threading.Timeout.InfiniteTimeSpan;
-        await using var handle = settings switch
+        ILockHandle? handle;
+        await using (WaitLine.Start(settings.Quiet || timeout == TimeSpan.Zero ? null : consoles.Terminal, provider, Kind(settings), settings.Name))
         {
-            { Shared: true } => await provider.CreateReaderWriterLock(settings.Name, options).TryAcquireReadAsync(timeout, cancellationToken),
-            { Exclusive: true } => await provider.CreateReaderWriterLock(settings.Name, options).TryAcquireWriteAsync(timeout, cancellationToken),
-            { Permits: { } permits } => await provider.CreateSemaphore(settings.Name, permits, options).TryAcquireAsync(timeout, cancellationToken),
-            _ => await provider.CreateLock(settings.Name, options).TryAcquireAsync(timeout, cancellationToken),
-        };
+            handle = settings switch
+            {
+                { Shared: true } => await provider.CreateReaderWriterLock(settings.Name, options).TryAcquireReadAsync(timeout, cancellationToken),
+                { Exclusive: true } => await provider.CreateReaderWriterLock(settings.Name, options).TryAcquireWriteAsync(timeout, cancellationToken),
+                { Permits: { } permits } => await provider.CreateSemaphore(settings.Name, permits, options).TryAcquireAsync(timeout, cancellationToken),
+                _ => await provider.CreateLock(settings.Name, options).TryAcquireAsync(timeout, cancellationToken),
+            };
+        }
+
+        await using var held = handle;
         if (handle is null)
         {
             if (settings.NoWait)

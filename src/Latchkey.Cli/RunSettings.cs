@@ -19,6 +19,10 @@ internal sealed class RunSettings : LockSettings
     [Description("Take the write (exclusive) hold on reader-writer lock NAME, the one -s runs share (as flock -x). Without -s or -x, run takes the plain lock NAME.")]
     public bool Exclusive { get; init; }
 
+    [CommandOption("-q|--quiet")]
+    [Description("No status line while waiting (it is shown only when standard error is a terminal).")]
+    public bool Quiet { get; init; }
+
     [CommandOption("--permits <N>")]
     [Description("Take one of N slots of semaphore NAME: at most N runs at once (every run of NAME must give the same N).")]
     public int? Permits { get; init; }
