@@ -5,7 +5,8 @@ namespace Latchkey.Cli;
 /// <summary>Where commands write: results to <see cref="Out"/>, messages and errors to <see cref="Error"/>.</summary>
 /// <param name="Out">Standard output: tables, JSON, the demo and the bench.</param>
 /// <param name="Error">Standard error: progress messages and errors, so a command's own output stays clean.</param>
-internal sealed record CliConsoles(IAnsiConsole Out, IAnsiConsole Error)
+/// <param name="Terminal">Standard error when it is a terminal (for the wait line), else null.</param>
+internal sealed record CliConsoles(IAnsiConsole Out, IAnsiConsole Error, TextWriter? Terminal = null)
 {
     public static CliConsoles System()
     {
@@ -16,6 +17,6 @@ internal sealed record CliConsoles(IAnsiConsole Out, IAnsiConsole Error)
             error.Profile.Width = 4096;
         }
 
-        return new CliConsoles(AnsiConsole.Console, error);
+        return new CliConsoles(AnsiConsole.Console, error, Console.IsErrorRedirected ? null : Console.Error);
     }
 }

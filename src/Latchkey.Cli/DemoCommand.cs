@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
 using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Latchkey.Cli;
 
@@ -12,7 +11,7 @@ namespace Latchkey.Cli;
 /// this process, two other processes), which then take turns; at the end the journals every worker wrote
 /// inside its critical sections prove that no two sections overlapped and that fencing tokens increased.
 /// </summary>
-internal sealed class DemoCommand(CliConsoles consoles) : AsyncCommand<DemoSettings>
+internal sealed class DemoCommand(CliConsoles consoles)
 {
     private const string LockName = "demo";
     private const int TaskWorkers = 3;
@@ -26,7 +25,7 @@ internal sealed class DemoCommand(CliConsoles consoles) : AsyncCommand<DemoSetti
     private readonly Dictionary<string, string> _color = [];
     private long _start;
 
-    public override async Task<int> ExecuteAsync(CommandContext context, DemoSettings settings, CancellationToken cancellationToken)
+    public async Task<int> ExecuteAsync(DemoSettings settings, CancellationToken cancellationToken)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(TimeLimit);
@@ -60,7 +59,7 @@ internal sealed class DemoCommand(CliConsoles consoles) : AsyncCommand<DemoSetti
     private async Task<int> RunDemoAsync(DemoSettings settings, string directory, List<Process> processes, CancellationToken cancellationToken)
     {
         _start = Stopwatch.GetTimestamp();
-        var backend = settings.Backend ?? "file://" + Path.Combine(directory, "locks");
+        var backend = settings.Backend is { } given ? Credentials.Apply(given, passwordFile: null) : "file://" + Path.Combine(directory, "locks");
         var journals = Path.Combine(directory, "journal");
         Directory.CreateDirectory(journals);
         ILockProvider provider;
@@ -79,7 +78,7 @@ internal sealed class DemoCommand(CliConsoles consoles) : AsyncCommand<DemoSetti
         await using var ownedProvider = provider;
         var crossProcess = provider.Capabilities.CrossProcess;
         _out.Write(new Rule("[bold]latchkey demo[/]").LeftJustified());
-        _out.MarkupLineInterpolated($"backend [bold]{backend}[/], lock [bold]'{LockName}'[/]; each worker holds it {Hold.TotalMilliseconds:0} ms a round, {settings.Rounds} rounds.");
+        _out.MarkupLineInterpolated($"backend [bold]{Secrets.Display(backend)}[/], lock [bold]'{LockName}'[/]; each worker holds it {Hold.TotalMilliseconds:0} ms a round, {settings.Rounds} rounds.");
         if (!crossProcess)
         {
             _out.MarkupLineInterpolated($"[yellow]{provider.Capabilities.Backend}:// serves one process only: no worker processes, no kill.[/]");
@@ -165,7 +164,7 @@ internal sealed class DemoCommand(CliConsoles consoles) : AsyncCommand<DemoSetti
     {
         var arguments = new List<string>
         {
-            LatchkeyApp.DemoWorkerCommandName, "--backend", backend, "--lock", LockName, "--worker", name,
+            LatchkeyApp.DemoWorkerCommandName, "--lock", LockName, "--worker", name,
             "--rounds", rounds.ToString(CultureInfo.InvariantCulture), "--hold", DurationConverter.Format(Hold),
             "--journal", Path.Combine(journals, name + ".log"),
         };
@@ -174,7 +173,11 @@ internal sealed class DemoCommand(CliConsoles consoles) : AsyncCommand<DemoSetti
             arguments.Add("--die-holding");
         }
 
-        var process = Process.Start(ProcessLauncher.For(typeof(DemoCommand).Assembly.Location, arguments))
+        var info = ProcessLauncher.ForSelf(arguments);
+
+        // Through the environment, not the command line, where any user's ps would show a password in it.
+        info.Environment[DefaultBackend.EnvironmentVariable] = backend;
+        var process = Process.Start(info)
             ?? throw new InvalidOperationException("Could not start a demo worker process.");
         Register(name, $"process {process.Id}");
         var errors = process.StandardError.ReadToEndAsync(cancellationToken);

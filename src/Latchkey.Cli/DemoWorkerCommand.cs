@@ -1,12 +1,11 @@
 using System.Globalization;
-using Spectre.Console.Cli;
 
 namespace Latchkey.Cli;
 
 /// <summary>The hidden <c>demo-worker</c> command: a demo worker in its own process, reporting on standard output.</summary>
-internal sealed class DemoWorkerCommand : AsyncCommand<DemoWorkerSettings>
+internal sealed class DemoWorkerCommand
 {
-    public override async Task<int> ExecuteAsync(CommandContext context, DemoWorkerSettings settings, CancellationToken cancellationToken)
+    public static async Task<int> ExecuteAsync(DemoWorkerSettings settings, CancellationToken cancellationToken)
     {
         await using var provider = await Connections.OpenAsync(settings.ResolveBackend(), cancellationToken);
         var gate = new Lock();

@@ -1,23 +1,22 @@
 using System.Globalization;
 using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Latchkey.Cli;
 
 /// <summary><c>latchkey elect NAME -- COMMAND</c>: campaigns, runs the command while leader, resigns after.</summary>
-internal sealed class ElectCommand(CliConsoles consoles) : AsyncCommand<ElectSettings>
+internal sealed class ElectCommand(CliConsoles consoles)
 {
-    public override async Task<int> ExecuteAsync(CommandContext context, ElectSettings settings, CancellationToken cancellationToken)
+    public async Task<int> ExecuteAsync(ElectSettings settings, IReadOnlyList<string> command, CancellationToken cancellationToken)
     {
-        var command = context.Remaining.Raw;
         if (command.Count == 0)
         {
             return Usage.Fail(consoles, "elect needs a command after '--', as in: latchkey elect NAME -- COMMAND [ARGS...]");
         }
 
         var value = settings.Value ?? $"{Environment.MachineName}:{Environment.ProcessId}";
-        await using var provider = await Connections.OpenAsync(settings.ResolveBackend(), cancellationToken);
-        var election = provider.CreateElection(settings.Name, new LockOptions { Ttl = settings.Ttl });
+        var (backend, ttl) = settings.ResolveBackendAndTtl();
+        await using var provider = await Connections.OpenAsync(backend, cancellationToken);
+        var election = provider.CreateElection(settings.Name, new LockOptions { Ttl = ttl });
         consoles.Error.MarkupLineInterpolated($"[grey]latchkey: campaigning in '{settings.Name}' as '{value}'...[/]");
         ILeadership leadership;
         try
@@ -27,7 +26,7 @@ internal sealed class ElectCommand(CliConsoles consoles) : AsyncCommand<ElectSet
         catch (TimeoutException)
         {
             consoles.Error.MarkupLineInterpolated($"[yellow]latchkey:[/] not elected in '{settings.Name}' within {DurationConverter.Format(settings.Timeout!.Value)}.");
-            return ExitCodes.Busy;
+            return settings.ConflictExitCode;
         }
 
         await using (leadership)
@@ -39,7 +38,7 @@ internal sealed class ElectCommand(CliConsoles consoles) : AsyncCommand<ElectSet
                 [EnvironmentNames.LockName] = settings.Name,
                 [EnvironmentNames.LeaderValue] = value,
             };
-            return await ChildProcess.RunAsync([.. command], environment, consoles.Error, leadership.Lost, cancellationToken);
+            return await ChildProcess.RunAsync([.. command], environment, consoles.Error, leadership, cancellationToken);
         }
     }
 }

@@ -40,6 +40,34 @@ public static class ProcessLauncher
         return info;
     }
 
+    /// <summary>
+    /// A start info that runs this very app (the CLI) with <paramref name="arguments"/>, standard streams redirected:
+    /// its assembly through <see cref="For"/>, or, in a single-file or native build that has no assembly file, the executable itself.
+    /// </summary>
+    public static ProcessStartInfo ForSelf(IEnumerable<string> arguments)
+    {
+        // Not Assembly.Location: it is empty in a single-file or native build.
+        var location = Path.Combine(AppContext.BaseDirectory, typeof(ProcessLauncher).Assembly.GetName().Name + ".dll");
+        if (File.Exists(location))
+        {
+            return For(location, arguments);
+        }
+
+        var info = new ProcessStartInfo(Environment.ProcessPath ?? throw new InvalidOperationException("The path of this executable is unknown."))
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        return info;
+    }
+
     private static string DotnetHost()
     {
         var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");

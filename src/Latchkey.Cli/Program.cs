@@ -4,6 +4,12 @@ using Latchkey.Etcd;
 using Latchkey.Redis;
 using Latchkey.ZooKeeper;
 
+// The exec shim that run and elect start their command through: it needs nothing else, so it goes first.
+if (args is [ExecShim.CommandName, ..])
+{
+    return ExecShim.Run(args);
+}
+
 // The tool's backends, registered by hand (no assembly scan: a single-file or native build has no files to scan).
 EtcdBackend.Register();
 RedisBackend.Register();

@@ -1,16 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Latchkey.Cli;
 
 /// <summary><c>latchkey status NAME</c>: who holds a lock and who waits for it.</summary>
-internal sealed class StatusCommand(CliConsoles consoles) : AsyncCommand<StatusSettings>
+internal sealed class StatusCommand(CliConsoles consoles)
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
-    public override async Task<int> ExecuteAsync(CommandContext context, StatusSettings settings, CancellationToken cancellationToken)
+    public async Task<int> ExecuteAsync(StatusSettings settings, CancellationToken cancellationToken)
     {
         var backend = settings.ResolveBackend();
         await using var provider = await Connections.OpenAsync(backend, cancellationToken);
@@ -18,21 +15,19 @@ internal sealed class StatusCommand(CliConsoles consoles) : AsyncCommand<StatusS
         var now = DateTimeOffset.UtcNow;
         if (settings.Json)
         {
-            var document = new
-            {
-                kind = status.Kind.ToString(),
-                name = status.Name,
-                backend,
-                held = status.IsHeld,
-                holders = status.Holders.Select(p => Describe(p, now)),
-                waiters = status.Waiters.Select(p => Describe(p, now)),
-            };
-            consoles.Out.WriteLine(JsonSerializer.Serialize(document, JsonOptions));
+            var document = new StatusDocument(
+                status.Kind.ToString(),
+                status.Name,
+                Secrets.Display(backend),
+                status.IsHeld,
+                [.. status.Holders.Select(p => Describe(p, now))],
+                [.. status.Waiters.Select(p => Describe(p, now))]);
+            consoles.Out.WriteLine(JsonSerializer.Serialize(document, CliJsonContext.Default.StatusDocument));
             return ExitCodes.Ok;
         }
 
         consoles.Out.MarkupLineInterpolated(
-            $"{status.Kind} [bold]{status.Name}[/] on {backend}: {(status.IsHeld ? $"held by {status.Holders.Count}" : "free")}, {status.Waiters.Count} waiting");
+            $"{status.Kind} [bold]{status.Name}[/] on {Secrets.Display(backend)}: {(status.IsHeld ? $"held by {status.Holders.Count}" : "free")}, {status.Waiters.Count} waiting");
         if (status.Holders.Count + status.Waiters.Count == 0)
         {
             return ExitCodes.Ok;
@@ -59,15 +54,13 @@ internal sealed class StatusCommand(CliConsoles consoles) : AsyncCommand<StatusS
         return ExitCodes.Ok;
     }
 
-    private static object Describe(LockParticipant participant, DateTimeOffset now) => new
-    {
-        id = participant.Id,
-        access = participant.Access.ToString(),
-        token = participant.Sequence,
-        value = participant.Value,
-        since = participant.Since,
-        ageSeconds = participant.Since is { } since ? Math.Round((now - since).TotalSeconds, 3) : (double?)null,
-    };
+    private static ParticipantDocument Describe(LockParticipant participant, DateTimeOffset now) => new(
+        participant.Id,
+        participant.Access.ToString(),
+        participant.Sequence,
+        participant.Value,
+        participant.Since,
+        participant.Since is { } since ? Math.Round((now - since).TotalSeconds, 3) : null);
 
     private static string Age(TimeSpan age) => age.TotalSeconds < 120
         ? age.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s"

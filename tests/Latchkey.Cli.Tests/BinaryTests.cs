@@ -59,52 +59,7 @@ public sealed class BinaryTests
         Assert.Empty((await provider.GetStatusAsync(LockKind.Lock, "queued")).Waiters);
     }
 
-    [Fact]
-    public async Task Run_WhenTheEtcdLeaseExpires_KillsTheCommandAndExits76()
-    {
-        var etcd = Environment.GetEnvironmentVariable("LATCHKEY_ETCD");
-        if (string.IsNullOrEmpty(etcd))
-        {
-            Assert.True(Environment.GetEnvironmentVariable("CI") != "true", "LATCHKEY_ETCD must be set in CI.");
-            Assert.Skip("LATCHKEY_ETCD is not set: no etcd to lose a lease on.");
-        }
-
-        using var scratch = new Scratch();
-        var backend = etcd + "?ttl=2s";
-        var name = "cli-lost-" + Guid.NewGuid().ToString("N");
-        using var latchkey = Start(["run", name, "--backend", backend, "--", "sh", "-c", $"echo $$ > '{scratch.File("child.tmp")}'; mv '{scratch.File("child.tmp")}' '{scratch.File("started")}'; exec sleep 60"]);
-        await scratch.WaitForFileAsync("started", Limit);
-        var child = int.Parse((await File.ReadAllTextAsync(scratch.File("started"))).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-
-        // Freeze latchkey so it cannot renew its lease; once another client gets the lock, the lease is gone.
-        Assert.True(NativeMethods.TrySignal(latchkey.Id, SigStop));
-        try
-        {
-            await using var other = await Connections.OpenAsync(backend, CancellationToken.None);
-            await using var taken = await other.CreateLock(name).AcquireAsync(Limit);
-        }
-        finally
-        {
-            NativeMethods.TrySignal(latchkey.Id, SigCont);
-        }
-
-        using var limit = new CancellationTokenSource(Limit);
-        await latchkey.WaitForExitAsync(limit.Token);
-        Assert.Equal(76, latchkey.ExitCode);
-        Assert.False(Directory.Exists($"/proc/{child}"), "the command was killed");
-    }
-
-    private const int SigStop = 19;
-    private const int SigCont = 18;
-
-    private static Process Start(string[] arguments)
-    {
-        var info = ProcessLauncher.For(typeof(LatchkeyApp).Assembly.Location, arguments);
-        info.RedirectStandardInput = false;
-        info.RedirectStandardOutput = false;
-        info.RedirectStandardError = false;
-        return Process.Start(info) ?? throw new InvalidOperationException("Could not start latchkey.");
-    }
+    private static Process Start(string[] arguments) => LatchkeyProcess.Start(arguments);
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {

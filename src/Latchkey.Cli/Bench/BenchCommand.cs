@@ -42,7 +42,7 @@ public sealed class BenchCommand(IAnsiConsole console) : AsyncCommand<BenchSetti
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .StartAsync(async progressContext =>
             {
-                var task = progressContext.AddTask($"{options.Contenders} contenders on {Markup.Escape(options.Backend)}", maxValue: 1);
+                var task = progressContext.AddTask($"{options.Contenders} contenders on {Markup.Escape(Secrets.Display(options.Backend))}", maxValue: 1);
                 summary = await BenchRunner.RunAsync(options, new Progress<double>(p => task.Value = p), workerApp, cancellationToken);
             });
 

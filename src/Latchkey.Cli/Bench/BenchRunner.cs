@@ -25,7 +25,7 @@ public static class BenchRunner
         options.Validate();
         var results = options.Processes == 1
             ? [await RunInProcessAsync(options, progress, cancellationToken)]
-            : await RunInWorkersAsync(options, progress, workerApp ?? typeof(BenchRunner).Assembly.Location, cancellationToken);
+            : await RunInWorkersAsync(options, progress, workerApp, cancellationToken);
         return BenchSummary.Merge(options, results);
     }
 
@@ -134,7 +134,7 @@ public static class BenchRunner
     }
 
     private static async Task<ProcessResult[]> RunInWorkersAsync(
-        BenchOptions options, IProgress<double>? progress, string workerApp, CancellationToken cancellationToken)
+        BenchOptions options, IProgress<double>? progress, string? workerApp, CancellationToken cancellationToken)
     {
         await using (var probe = await Connections.OpenAsync(options.Backend, cancellationToken))
         {
@@ -193,9 +193,9 @@ public static class BenchRunner
     }
 
     /// <summary>Serializes a worker's result for its parent.</summary>
-    public static string Serialize(ProcessResult result) => JsonSerializer.Serialize(result);
+    public static string Serialize(ProcessResult result) => JsonSerializer.Serialize(result, WorkerJsonContext.Default.ProcessResult);
 
     /// <summary>Reads a worker's result.</summary>
     public static ProcessResult Deserialize(string json) =>
-        JsonSerializer.Deserialize<ProcessResult>(json) ?? throw new InvalidDataException("A bench worker sent an empty result.");
+        JsonSerializer.Deserialize(json, WorkerJsonContext.Default.ProcessResult) ?? throw new InvalidDataException("A bench worker sent an empty result.");
 }

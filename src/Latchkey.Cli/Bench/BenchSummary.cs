@@ -6,13 +6,6 @@ namespace Latchkey.Cli.Bench;
 /// <summary>The figures of a bench run. Latencies in microseconds, memory in bytes.</summary>
 public sealed record BenchSummary
 {
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     /// <summary>The backend's connection string.</summary>
     public required string Backend { get; init; }
 
@@ -123,7 +116,7 @@ public sealed record BenchSummary
         var allCycles = Math.Max(1, results.Sum(r => r.AllCycles));
         return new BenchSummary
         {
-            Backend = options.Backend,
+            Backend = Secrets.Display(options.Backend),
             Contenders = options.Contenders,
             Locks = options.Locks,
             Processes = options.Processes,
@@ -153,8 +146,8 @@ public sealed record BenchSummary
     }
 
     /// <summary>The figures as indented JSON.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, CliJsonContext.Default.BenchSummary);
 
     /// <summary>Reads figures written by <see cref="ToJson"/> (without the histograms).</summary>
-    public static BenchSummary? FromJson(string json) => JsonSerializer.Deserialize<BenchSummary>(json, JsonOptions);
+    public static BenchSummary? FromJson(string json) => JsonSerializer.Deserialize(json, CliJsonContext.Default.BenchSummary);
 }

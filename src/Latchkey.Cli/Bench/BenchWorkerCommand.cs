@@ -9,7 +9,11 @@ namespace Latchkey.Cli.Bench;
 public sealed class BenchWorkerCommand : AsyncCommand<BenchWorkerSettings>
 {
     /// <inheritdoc/>
-    public override async Task<int> ExecuteAsync(CommandContext context, BenchWorkerSettings settings, CancellationToken cancellationToken)
+    public override Task<int> ExecuteAsync(CommandContext context, BenchWorkerSettings settings, CancellationToken cancellationToken) =>
+        RunAsync(settings, cancellationToken);
+
+    /// <summary>Runs this worker's share of a bench (the command without its command-line plumbing).</summary>
+    public static async Task<int> RunAsync(BenchWorkerSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var options = settings.ToOptions() with { Processes = 1 };

@@ -15,12 +15,11 @@ internal sealed class BenchWorkerProcess : IDisposable
         _errors = process.StandardError.ReadToEndAsync();
     }
 
-    public static BenchWorkerProcess Start(string workerApp, BenchOptions options, int first, int count, string boardPath)
+    public static BenchWorkerProcess Start(string? workerApp, BenchOptions options, int first, int count, string boardPath)
     {
         var arguments = new List<string>
         {
             BenchRunner.WorkerCommand,
-            "--backend", options.Backend,
             "--contenders", options.Contenders.ToString(CultureInfo.InvariantCulture),
             "--locks", options.Locks.ToString(CultureInfo.InvariantCulture),
             "--duration", DurationConverter.Format(options.Duration),
@@ -38,7 +37,10 @@ internal sealed class BenchWorkerProcess : IDisposable
             arguments.Add("--shared-provider");
         }
 
-        var info = ProcessLauncher.For(workerApp, arguments);
+        var info = workerApp is null ? ProcessLauncher.ForSelf(arguments) : ProcessLauncher.For(workerApp, arguments);
+
+        // Through the environment, not the command line, where any user's ps would show a password in it.
+        info.Environment[DefaultBackend.EnvironmentVariable] = options.Backend;
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start a bench worker process.");
         return new BenchWorkerProcess(process);
     }
