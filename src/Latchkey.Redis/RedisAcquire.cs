@@ -6,7 +6,7 @@ namespace Latchkey.Redis;
 
 /// <summary>
 /// One acquire, top to bottom. An attempt is one script on the server, which decides at once: held, or not yet
-/// (<c>acquire.lua</c>; <c>lock.lua</c> for a plain lock; on Redlock, the same on a majority, see <see cref="Redlock"/>).
+/// (<c>acquire.lua</c>; <c>lock.lua</c> for a lock, fair or not; on Redlock, the same on a majority, see <see cref="Redlock"/>).
 /// A waiter listens on the lock's channel (fair: for a wake-up addressed to it), tries again on each message, and
 /// falls back to a retry when the holder's lease would run out, so a lost message costs at most a TTL: no polling.
 /// </summary>
@@ -40,7 +40,7 @@ internal sealed class RedisAcquire
         _ttl = TimeSpan.FromMilliseconds((long)request.Options.Ttl.TotalMilliseconds);
         _permits = request.Permits;
         _value = request.Value;
-        _plainLock = request.Kind == LockKind.Lock && !_fair && single;
+        _plainLock = request.Kind == LockKind.Lock && single;
     }
 
     /// <summary>A fair waiter's queue place and a waiting writer's intent stay on the server (a <see cref="RedisWaiterPlace"/>).</summary>
@@ -84,8 +84,18 @@ internal sealed class RedisAcquire
         {
             if (_fair)
             {
-                // Registered before the attempt that queues us, so a wake-up right after it is not lost.
-                await _context.Listeners.AddFairWaiterAsync(_member, pulse).ConfigureAwait(false);
+                // Registered before the attempt that queues us, so a wake-up right after it is not lost. Only the
+                // provider's first fair waiter subscribes to its wake channel, and makes one attempt that does not
+                // queue before that round trip: an uncontended fair acquire is one script call, like a barging one.
+                if (!_context.Listeners.TryAddFairWaiterNow(_member, pulse))
+                {
+                    if ((await AttemptAsync(wait: false).ConfigureAwait(false)).Acquisition is { } first)
+                    {
+                        return await AcquiredAsync(first, place).ConfigureAwait(false);
+                    }
+
+                    await _context.Listeners.AddFairWaiterAsync(_member, pulse).ConfigureAwait(false);
+                }
             }
             else
             {
@@ -211,7 +221,8 @@ internal sealed class RedisAcquire
         var started = _context.Time.GetTimestamp();
         if (_plainLock)
         {
-            var number = await _context.Batcher!.AcquireAsync(_keys, _ownerId, (long)_ttl.TotalMilliseconds).ConfigureAwait(false);
+            var member = _fair ? _member : null;
+            var number = await _context.Batcher!.AcquireAsync(_keys, _ownerId, (long)_ttl.TotalMilliseconds, member, join: wait).ConfigureAwait(false);
             return number > 0 ? new Attempt(Hold(_keys, [$"{_ownerId}:{number}"], number, started), 0, false) : new Attempt(null, -number - 1, false);
         }
 

@@ -77,6 +77,21 @@ internal sealed class RedisListeners(RedisMasters masters, string wakeChannel)
         }
     }
 
+    /// <summary>As <see cref="AddFairWaiterAsync"/> without a round trip, if the wake channel is subscribed already; false (and nothing added) otherwise.</summary>
+    public bool TryAddFairWaiterNow(string member, Pulse pulse)
+    {
+        lock (_wakeGate)
+        {
+            if (_wakeSubscription is not { IsCompletedSuccessfully: true })
+            {
+                return false;
+            }
+        }
+
+        _fairWaiters[member] = pulse;
+        return true;
+    }
+
     public void RemoveFairWaiter(string member) => _fairWaiters.TryRemove(member, out _);
 
     /// <summary>Forgets the wake-up subscription (its node is being disposed).</summary>

@@ -243,7 +243,7 @@ public sealed class RedisFaultTests
         return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
-    private static void RequireRedisServer()
+    internal static void RequireRedisServer()
     {
         var found = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Any(d => File.Exists(Path.Combine(d, "redis-server")));
         if (!found)

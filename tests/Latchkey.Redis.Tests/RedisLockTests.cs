@@ -88,9 +88,9 @@ public sealed class RedisLockTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Waiter_WhenHolderReleases_IsWokenByMessageAtOnce()
+    public async Task BargingWaiter_WhenHolderReleases_IsWokenByMessageAtOnce()
     {
-        var options = new LockOptions { Ttl = TimeSpan.FromSeconds(30) };
+        var options = new LockOptions { Ttl = TimeSpan.FromSeconds(30), Fair = false };
         var holder = await Connect().CreateLock("prompt", options).AcquireAsync(cancellationToken: Cancel);
         var waiterProvider = Connect();
         using var wakeups = BackendCounter.WaiterWakeups(waiterProvider);
@@ -210,12 +210,13 @@ public sealed class RedisLockTests : IAsyncLifetime
     {
         var holderProvider = Connect();
         var waiterProvider = Connect();
-        var lockHeld = await holderProvider.CreateLock("gone").AcquireAsync(cancellationToken: Cancel);
+        var barging = new LockOptions { Fair = false };
+        var lockHeld = await holderProvider.CreateLock("gone", barging).AcquireAsync(cancellationToken: Cancel);
         var fairHeld = await holderProvider.CreateLock("gone-fair", new LockOptions { Fair = true }).AcquireAsync(cancellationToken: Cancel);
         var readHeld = await holderProvider.CreateReaderWriterLock("gone-rw").AcquireReadAsync(cancellationToken: Cancel);
         var semHeld = await holderProvider.CreateSemaphore("gone-sem", 1).AcquireAsync(cancellationToken: Cancel);
 
-        Assert.Null(await waiterProvider.CreateLock("gone").TryAcquireAsync(TimeSpan.FromMilliseconds(50), Cancel));
+        Assert.Null(await waiterProvider.CreateLock("gone", barging).TryAcquireAsync(TimeSpan.FromMilliseconds(50), Cancel));
         Assert.Null(await waiterProvider.CreateLock("gone-fair", new LockOptions { Fair = true }).TryAcquireAsync(TimeSpan.FromMilliseconds(50), Cancel));
         Assert.Null(await waiterProvider.CreateReaderWriterLock("gone-rw").TryAcquireWriteAsync(TimeSpan.FromMilliseconds(50), Cancel));
         Assert.Null(await waiterProvider.CreateSemaphore("gone-sem", 1).TryAcquireAsync(TimeSpan.FromMilliseconds(50), Cancel));
