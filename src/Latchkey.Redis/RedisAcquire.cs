@@ -57,6 +57,11 @@ internal sealed class RedisAcquire
         // lock that was busy lately the channel is still subscribed: then go straight to the waiting below, which
         // listens at no cost first. (A fair waiter must be registered, and a writer's intent withdrawn on failure,
         // before its first attempt: they take the waiting path from the start.)
+        if (_fair && _context.Listeners.WakeChannelReady)
+        {
+            return await FairFirstAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var triedOnce = false;
         if (!LeavesPlace && !_context.Listeners.AllListening(_keys.ChannelName))
         {
@@ -69,33 +74,69 @@ internal sealed class RedisAcquire
             triedOnce = true;
         }
 
-        return await WaitAsync(triedOnce, cancellationToken).ConfigureAwait(false);
+        return await WaitAsync(triedOnce, null, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<LockAcquisition> WaitAsync(bool triedOnce, CancellationToken cancellationToken)
+    /// <summary>
+    /// A fair acquire once the provider's wake channel is subscribed: registered for wake-ups (locally, no round trip),
+    /// then one attempt that takes the lock or queues us, before any of the waiting is set up, so that an uncontended
+    /// fair acquire costs no more than a barging one.
+    /// </summary>
+    private async Task<LockAcquisition> FairFirstAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var pulse = new Pulse();
+        _context.Listeners.RegisterFairWaiter(_member, pulse);
+        var next = pulse.Next;
+        Attempt first;
+        try
+        {
+            first = await AttemptAsync(wait: true).ConfigureAwait(false);
+        }
+        catch (LockBackendUnavailableException)
+        {
+            _context.Listeners.RemoveFairWaiter(_member);
+            await new RedisWaiterPlace(_context, _keys, _member, _ownerId, _ttl, _fair, pulse).WithdrawAsync(null).ConfigureAwait(false);
+            throw;
+        }
+
+        if (first.Acquisition is { } acquired)
+        {
+            _context.Listeners.RemoveFairWaiter(_member);
+            return acquired;
+        }
+
+        return await WaitAsync(true, new Waiting(pulse, next, first), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <param name="triedOnce">A barging waiter made its first attempt before subscribing.</param>
+    /// <param name="started">A fair waiter registered for wake-ups, and its first attempt, which queued it.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    private async Task<LockAcquisition> WaitAsync(bool triedOnce, Waiting? started, CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _context.Disposed.Token);
         var token = linked.Token;
-        var pulse = new Pulse();
+        var pulse = started?.Pulse ?? new Pulse();
         var listeners = new List<IDisposable>();
         var place = LeavesPlace ? new RedisWaiterPlace(_context, _keys, _member, _ownerId, _ttl, _fair, pulse) : null;
         object? placeEntry = null;
         try
         {
-            if (_fair)
+            if (started is not null)
             {
-                // Registered before the attempt that queues us, so a wake-up right after it is not lost. Only the
-                // provider's first fair waiter subscribes to its wake channel, and makes one attempt that does not
-                // queue before that round trip: an uncontended fair acquire is one script call, like a barging one.
-                if (!_context.Listeners.TryAddFairWaiterNow(_member, pulse))
+                // Registered, and queued by the first attempt.
+            }
+            else if (_fair)
+            {
+                // The provider's first fair waiter subscribes to its wake channel (a round trip, once), registered
+                // before the attempt that queues it, so a wake-up right after that attempt is not lost. Before that
+                // round trip, one attempt that does not queue: an uncontended fair acquire is still one script call.
+                if ((await AttemptAsync(wait: false).ConfigureAwait(false)).Acquisition is { } first)
                 {
-                    if ((await AttemptAsync(wait: false).ConfigureAwait(false)).Acquisition is { } first)
-                    {
-                        return await AcquiredAsync(first, place).ConfigureAwait(false);
-                    }
-
-                    await _context.Listeners.AddFairWaiterAsync(_member, pulse).ConfigureAwait(false);
+                    return await AcquiredAsync(first, place).ConfigureAwait(false);
                 }
+
+                await _context.Listeners.AddFairWaiterAsync(_member, pulse).ConfigureAwait(false);
             }
             else
             {
@@ -126,8 +167,8 @@ internal sealed class RedisAcquire
 
             while (true)
             {
-                var next = pulse.Next;
-                var result = await AttemptAsync(wait: true).ConfigureAwait(false);
+                var (next, result) = started is { } first ? (first.Next, first.Result) : (pulse.Next, await AttemptAsync(wait: true).ConfigureAwait(false));
+                started = null;
                 if (result.Acquisition is { } acquired)
                 {
                     return await AcquiredAsync(acquired, place).ConfigureAwait(false);
@@ -288,4 +329,7 @@ internal sealed class RedisAcquire
     }
 
     private readonly record struct Attempt(RedisLockAcquisition? Acquisition, long RetryInMs, bool IgnorePulse);
+
+    /// <summary>A fair waiter's wake-ups, what <see cref="Pulse.Next"/> was before its first attempt, and that attempt.</summary>
+    private sealed record Waiting(Pulse Pulse, Task Next, Attempt Result);
 }

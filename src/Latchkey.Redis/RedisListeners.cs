@@ -77,20 +77,20 @@ internal sealed class RedisListeners(RedisMasters masters, string wakeChannel)
         }
     }
 
-    /// <summary>As <see cref="AddFairWaiterAsync"/> without a round trip, if the wake channel is subscribed already; false (and nothing added) otherwise.</summary>
-    public bool TryAddFairWaiterNow(string member, Pulse pulse)
+    /// <summary>Whether the wake channel is subscribed (and confirmed), so <see cref="RegisterFairWaiter"/> may be used.</summary>
+    public bool WakeChannelReady
     {
-        lock (_wakeGate)
+        get
         {
-            if (_wakeSubscription is not { IsCompletedSuccessfully: true })
+            lock (_wakeGate)
             {
-                return false;
+                return _wakeSubscription is { IsCompletedSuccessfully: true };
             }
         }
-
-        _fairWaiters[member] = pulse;
-        return true;
     }
+
+    /// <summary>As <see cref="AddFairWaiterAsync"/>, without a round trip: only once <see cref="WakeChannelReady"/>.</summary>
+    public void RegisterFairWaiter(string member, Pulse pulse) => _fairWaiters[member] = pulse;
 
     public void RemoveFairWaiter(string member) => _fairWaiters.TryRemove(member, out _);
 
