@@ -55,18 +55,19 @@ internal sealed class RedisAcquire
 
         // Uncontended, the first attempt is the only round trip, so make it before setting up any waiting. On a
         // lock that was busy lately the channel is still subscribed: then go straight to the waiting below, which
-        // listens at no cost first. (A fair waiter must be registered, and a writer's intent withdrawn on failure,
-        // before its first attempt: they take the waiting path from the start.)
+        // listens at no cost first. A fair waiter is registered for wake-ups before the attempt that queues it: at
+        // no cost once the provider's wake channel is subscribed; before that, its first attempt does not queue.
+        // (A writer's intent must be withdrawn on failure: a barging writer takes the waiting path from the start.)
         if (_fair && _context.Listeners.WakeChannelReady)
         {
             return await FairFirstAsync(cancellationToken).ConfigureAwait(false);
         }
 
         var triedOnce = false;
-        if (!LeavesPlace && !_context.Listeners.AllListening(_keys.ChannelName))
+        if (_fair || (!LeavesPlace && !_context.Listeners.AllListening(_keys.ChannelName)))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if ((await AttemptAsync(wait: true).ConfigureAwait(false)).Acquisition is { } first)
+            if ((await AttemptAsync(wait: !_fair).ConfigureAwait(false)).Acquisition is { } first)
             {
                 return first;
             }
@@ -109,7 +110,7 @@ internal sealed class RedisAcquire
         return await WaitAsync(true, new Waiting(pulse, next, first), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <param name="triedOnce">A barging waiter made its first attempt before subscribing.</param>
+    /// <param name="triedOnce">The first attempt was made (barging: before subscribing; fair: without queueing).</param>
     /// <param name="started">A fair waiter registered for wake-ups, and its first attempt, which queued it.</param>
     /// <param name="cancellationToken">Ends the wait.</param>
     private async Task<LockAcquisition> WaitAsync(bool triedOnce, Waiting? started, CancellationToken cancellationToken)
@@ -129,13 +130,7 @@ internal sealed class RedisAcquire
             else if (_fair)
             {
                 // The provider's first fair waiter subscribes to its wake channel (a round trip, once), registered
-                // before the attempt that queues it, so a wake-up right after that attempt is not lost. Before that
-                // round trip, one attempt that does not queue: an uncontended fair acquire is still one script call.
-                if ((await AttemptAsync(wait: false).ConfigureAwait(false)).Acquisition is { } first)
-                {
-                    return await AcquiredAsync(first, place).ConfigureAwait(false);
-                }
-
+                // before the attempt that queues it, so a wake-up right after that attempt is not lost.
                 await _context.Listeners.AddFairWaiterAsync(_member, pulse).ConfigureAwait(false);
             }
             else
