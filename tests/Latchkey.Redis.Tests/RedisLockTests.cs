@@ -205,6 +205,21 @@ public sealed class RedisLockTests : IAsyncLifetime
     public void Names_WithNul_AreRejected() =>
         Assert.Throws<ArgumentException>(() => Connect().CreateLock("a\0b"));
 
+    [Theory]
+    [InlineData(30, 24)]
+    [InlineData(36_000, 100)]
+    public async Task FenceCounter_ExpiresItsTtlTimesTenOrADayAfterItsLastGrant(int ttlSeconds, int hours)
+    {
+        var options = new LockOptions { Ttl = TimeSpan.FromSeconds(ttlSeconds) };
+        var fence = $"{_prefix}{{lock:fence-ttl-{ttlSeconds}}}:fence";
+        await (await Connect().CreateLock($"fence-ttl-{ttlSeconds}", options).AcquireAsync(cancellationToken: Cancel)).ReleaseAsync();
+
+        var ttl = await _admin.Database.KeyTimeToLiveAsync(fence);
+
+        Assert.NotNull(ttl);
+        Assert.InRange(ttl.Value, TimeSpan.FromHours(hours) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(hours));
+    }
+
     [Fact]
     public async Task GivingUp_LeavesNoKeyBehind_ForEveryKindOfWaiter()
     {

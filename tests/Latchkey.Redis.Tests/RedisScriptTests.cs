@@ -47,8 +47,10 @@ public sealed class RedisScriptTests : IAsyncLifetime
 
         Assert.Equal(1, await RunAsync(RedisScripts.Proclaim.Call().Keys(keys).Arg("holder", holder).Arg("value", "v2").Arg("channel", keys.ChannelName)));
         Assert.Equal("v2", (string?)await _redis.Database.StringGetAsync(keys.Value));
-        Assert.Equal(1, await RunAsync(RedisScripts.Fence.Call().Keys(keys).Arg("mode", "x").Arg("holder", holder).Arg("token", 1000)));
-        Assert.Equal(1000, (long)await _redis.Database.StringGetAsync(keys.Fence));
+        var agreed = (long)won[1] + 1000;
+        Assert.Equal(1, await RunAsync(RedisScripts.Fence.Call().Keys(keys).Arg("mode", "x").Arg("holder", holder).Arg("token", agreed)));
+        Assert.Equal(agreed, (long)await _redis.Database.StringGetAsync(keys.Fence));
+        Assert.NotNull(await _redis.Database.KeyTimeToLiveAsync(keys.Fence));
 
         Assert.Equal(1, await RunAsync(Release(keys, "x", holder)));
         Assert.Equal(0, await RunAsync(RedisScripts.Proclaim.Call().Keys(keys).Arg("holder", holder).Arg("value", "v3").Arg("channel", keys.ChannelName)));

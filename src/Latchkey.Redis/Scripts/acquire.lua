@@ -82,13 +82,8 @@ if free then
     redis.call('LREM', K.queue, 1, member)
     redis.call('ZREM', K.deadlines, member)
   end
-  local token = redis.call('INCR', K.fence)
-  local floor = tonumber(A.floor)
-  if token < floor then
-    token = floor
-    redis.call('SET', K.fence, token)
-  end
-  local holder = id .. ':' .. token
+  local token = next_token(K.fence, ttl, A.floor)
+  local holder = id .. ':' .. string.format('%d', token)
   if mode == 'k' then
     redis.call('SET', K.owner, holder, 'PX', ttl)
     redis.call('ZADD', K.holders, now + ttl, holder)

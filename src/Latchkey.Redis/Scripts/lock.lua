@@ -12,8 +12,8 @@ local function announce(channel, message, always)
 end
 
 local function grant(owner, fence, id, ttl, channel, always)
-  local token = redis.call('INCR', fence)
-  redis.call('SET', owner, id .. ':' .. token, 'PX', ttl)
+  local token = next_token(fence, ttl)
+  redis.call('SET', owner, id .. ':' .. string.format('%d', token), 'PX', ttl)
   announce(channel, 'a', always)
   return token
 end
