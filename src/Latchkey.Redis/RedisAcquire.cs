@@ -6,7 +6,7 @@ namespace Latchkey.Redis;
 
 /// <summary>
 /// One acquire, top to bottom. An attempt is one script on the server, which decides at once: held, or not yet
-/// (<c>acquire.lua</c>; <c>lock.lua</c> for a plain lock; on Redlock, the same on a majority, see <see cref="Redlock"/>).
+/// (<c>acquire.lua</c>; <c>lock.lua</c> for a lock, fair or not; on Redlock, the same on a majority, see <see cref="Redlock"/>).
 /// A waiter listens on the lock's channel (fair: for a wake-up addressed to it), tries again on each message, and
 /// falls back to a retry when the holder's lease would run out, so a lost message costs at most a TTL: no polling.
 /// </summary>
@@ -40,7 +40,7 @@ internal sealed class RedisAcquire
         _ttl = TimeSpan.FromMilliseconds((long)request.Options.Ttl.TotalMilliseconds);
         _permits = request.Permits;
         _value = request.Value;
-        _plainLock = request.Kind == LockKind.Lock && !_fair && single;
+        _plainLock = request.Kind == LockKind.Lock && single;
     }
 
     /// <summary>A fair waiter's queue place and a waiting writer's intent stay on the server (a <see cref="RedisWaiterPlace"/>).</summary>
@@ -55,13 +55,19 @@ internal sealed class RedisAcquire
 
         // Uncontended, the first attempt is the only round trip, so make it before setting up any waiting. On a
         // lock that was busy lately the channel is still subscribed: then go straight to the waiting below, which
-        // listens at no cost first. (A fair waiter must be registered, and a writer's intent withdrawn on failure,
-        // before its first attempt: they take the waiting path from the start.)
+        // listens at no cost first. A fair waiter is registered for wake-ups before the attempt that queues it: at
+        // no cost once the provider's wake channel is subscribed; before that, its first attempt does not queue.
+        // (A writer's intent must be withdrawn on failure: a barging writer takes the waiting path from the start.)
+        if (_fair && _context.Listeners.WakeChannelReady)
+        {
+            return await FairFirstAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var triedOnce = false;
-        if (!LeavesPlace && !_context.Listeners.AllListening(_keys.ChannelName))
+        if (_fair || (!LeavesPlace && !_context.Listeners.AllListening(_keys.ChannelName)))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if ((await AttemptAsync(wait: true).ConfigureAwait(false)).Acquisition is { } first)
+            if ((await AttemptAsync(wait: !_fair).ConfigureAwait(false)).Acquisition is { } first)
             {
                 return first;
             }
@@ -69,22 +75,62 @@ internal sealed class RedisAcquire
             triedOnce = true;
         }
 
-        return await WaitAsync(triedOnce, cancellationToken).ConfigureAwait(false);
+        return await WaitAsync(triedOnce, null, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<LockAcquisition> WaitAsync(bool triedOnce, CancellationToken cancellationToken)
+    /// <summary>
+    /// A fair acquire once the provider's wake channel is subscribed: registered for wake-ups (locally, no round trip),
+    /// then one attempt that takes the lock or queues us, before any of the waiting is set up, so that an uncontended
+    /// fair acquire costs no more than a barging one.
+    /// </summary>
+    private async Task<LockAcquisition> FairFirstAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var pulse = new Pulse();
+        _context.Listeners.RegisterFairWaiter(_member, pulse);
+        var next = pulse.Next;
+        Attempt first;
+        try
+        {
+            first = await AttemptAsync(wait: true).ConfigureAwait(false);
+        }
+        catch (LockBackendUnavailableException)
+        {
+            _context.Listeners.RemoveFairWaiter(_member);
+            await new RedisWaiterPlace(_context, _keys, _member, _ownerId, _ttl, _fair, pulse).WithdrawAsync(null).ConfigureAwait(false);
+            throw;
+        }
+
+        if (first.Acquisition is { } acquired)
+        {
+            _context.Listeners.RemoveFairWaiter(_member);
+            return acquired;
+        }
+
+        return await WaitAsync(true, new Waiting(pulse, next, first), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <param name="triedOnce">The first attempt was made (barging: before subscribing; fair: without queueing).</param>
+    /// <param name="started">A fair waiter registered for wake-ups, and its first attempt, which queued it.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    private async Task<LockAcquisition> WaitAsync(bool triedOnce, Waiting? started, CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _context.Disposed.Token);
         var token = linked.Token;
-        var pulse = new Pulse();
+        var pulse = started?.Pulse ?? new Pulse();
         var listeners = new List<IDisposable>();
         var place = LeavesPlace ? new RedisWaiterPlace(_context, _keys, _member, _ownerId, _ttl, _fair, pulse) : null;
         object? placeEntry = null;
         try
         {
-            if (_fair)
+            if (started is not null)
             {
-                // Registered before the attempt that queues us, so a wake-up right after it is not lost.
+                // Registered, and queued by the first attempt.
+            }
+            else if (_fair)
+            {
+                // The provider's first fair waiter subscribes to its wake channel (a round trip, once), registered
+                // before the attempt that queues it, so a wake-up right after that attempt is not lost.
                 await _context.Listeners.AddFairWaiterAsync(_member, pulse).ConfigureAwait(false);
             }
             else
@@ -116,8 +162,8 @@ internal sealed class RedisAcquire
 
             while (true)
             {
-                var next = pulse.Next;
-                var result = await AttemptAsync(wait: true).ConfigureAwait(false);
+                var (next, result) = started is { } first ? (first.Next, first.Result) : (pulse.Next, await AttemptAsync(wait: true).ConfigureAwait(false));
+                started = null;
                 if (result.Acquisition is { } acquired)
                 {
                     return await AcquiredAsync(acquired, place).ConfigureAwait(false);
@@ -211,7 +257,8 @@ internal sealed class RedisAcquire
         var started = _context.Time.GetTimestamp();
         if (_plainLock)
         {
-            var number = await _context.Batcher!.AcquireAsync(_keys, _ownerId, (long)_ttl.TotalMilliseconds).ConfigureAwait(false);
+            var member = _fair ? _member : null;
+            var number = await _context.Batcher!.AcquireAsync(_keys, _ownerId, (long)_ttl.TotalMilliseconds, member, join: wait).ConfigureAwait(false);
             return number > 0 ? new Attempt(Hold(_keys, [$"{_ownerId}:{number}"], number, started), 0, false) : new Attempt(null, -number - 1, false);
         }
 
@@ -277,4 +324,7 @@ internal sealed class RedisAcquire
     }
 
     private readonly record struct Attempt(RedisLockAcquisition? Acquisition, long RetryInMs, bool IgnorePulse);
+
+    /// <summary>A fair waiter's wake-ups, what <see cref="Pulse.Next"/> was before its first attempt, and that attempt.</summary>
+    private sealed record Waiting(Pulse Pulse, Task Next, Attempt Result);
 }

@@ -77,6 +77,21 @@ internal sealed class RedisListeners(RedisMasters masters, string wakeChannel)
         }
     }
 
+    /// <summary>Whether the wake channel is subscribed (and confirmed), so <see cref="RegisterFairWaiter"/> may be used.</summary>
+    public bool WakeChannelReady
+    {
+        get
+        {
+            lock (_wakeGate)
+            {
+                return _wakeSubscription is { IsCompletedSuccessfully: true };
+            }
+        }
+    }
+
+    /// <summary>As <see cref="AddFairWaiterAsync"/>, without a round trip: only once <see cref="WakeChannelReady"/>.</summary>
+    public void RegisterFairWaiter(string member, Pulse pulse) => _fairWaiters[member] = pulse;
+
     public void RemoveFairWaiter(string member) => _fairWaiters.TryRemove(member, out _);
 
     /// <summary>Forgets the wake-up subscription (its node is being disposed).</summary>

@@ -23,7 +23,7 @@ internal sealed class RedisLockAcquisition : LockAcquisition, IRenewable
     /// <param name="holders">Per server, the holder record (<c>&lt;owner id&gt;:&lt;token&gt;</c>) it granted, or <see langword="null"/>.</param>
     /// <param name="token">The fencing token.</param>
     /// <param name="ttl">The lease each grant and renewal gives.</param>
-    /// <param name="plainLock">A plain lock (exclusive, not fair, single Redis), released through the batcher by <c>lock.lua</c>.</param>
+    /// <param name="plainLock">A lock (exclusive, not an election, single Redis; fair or not), released through the batcher by <c>lock.lua</c>.</param>
     public RedisLockAcquisition(RedisLockContext context, LockKeys keys, RedisLockMode mode, string?[] holders, long token, TimeSpan ttl, bool plainLock)
     {
         _context = context;

@@ -12,7 +12,7 @@ internal sealed partial class RedisLockBackend : LockBackend
 {
     private readonly RedisLockContext _context;
 
-    public RedisLockBackend(RedisLockSettings settings, LockProviderOptions options)
+    public RedisLockBackend(RedisLockSettings settings, LockProviderOptions options, StackExchange.Redis.IConnectionMultiplexer? multiplexer = null)
     {
         Capabilities = new LockProviderCapabilities
         {
@@ -24,7 +24,7 @@ internal sealed partial class RedisLockBackend : LockBackend
             CrossProcess = true,
             Leases = true,
         };
-        _context = new RedisLockContext(settings, options, Instruments);
+        _context = new RedisLockContext(settings, options, Instruments, multiplexer);
     }
 
     public override LockProviderCapabilities Capabilities { get; }

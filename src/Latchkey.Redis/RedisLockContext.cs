@@ -11,13 +11,19 @@ internal sealed class RedisLockContext
     private long _sequence;
     private long _attempts;
 
-    public RedisLockContext(RedisLockSettings settings, LockProviderOptions options, BackendInstruments instruments)
+    /// <param name="settings">What the connection string asked for.</param>
+    /// <param name="options">The provider's options.</param>
+    /// <param name="instruments">The backend's counters.</param>
+    /// <param name="multiplexer">The application's own connection to its one Redis, used instead of one of our own (and not disposed here).</param>
+    public RedisLockContext(RedisLockSettings settings, LockProviderOptions options, BackendInstruments instruments, StackExchange.Redis.IConnectionMultiplexer? multiplexer = null)
     {
         Settings = settings;
         Time = options.TimeProvider;
         Logger = options.LoggerFactory.CreateLogger("Latchkey.Redis");
         Instruments = instruments;
-        Masters = new RedisMasters([.. settings.Endpoints.Select(e => new RedisNode(settings, e, options.TimeProvider))]);
+        Masters = multiplexer is not null
+            ? new RedisMasters([new RedisNode(settings, multiplexer, options.TimeProvider)])
+            : new RedisMasters([.. settings.Endpoints.Select(e => new RedisNode(settings, e, options.TimeProvider))]);
         WakePrefix = settings.Prefix + "wake:";
         Renewal = new RenewalLoop(Time, Logger);
         Batcher = Masters.Count == 1 ? new LockBatcher(Masters.Nodes[0], WakePrefix, instruments) : null;

@@ -19,7 +19,11 @@ internal sealed record RedisLockSettings
 
     public string Prefix { get; init; } = "latchkey:";
 
-    public bool Fair { get; init; }
+    /// <summary>
+    /// The default of <see cref="LockOptions.Fair"/>: true on a single Redis (FIFO, herd-free), false on Redlock, where
+    /// each master would keep a queue of its own and no order across them is one that every master agrees on.
+    /// </summary>
+    public bool Fair { get; init; } = true;
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -51,7 +55,7 @@ internal sealed record RedisLockSettings
             }
         }
 
-        var fair = connectionString.GetBoolean("fair") ?? false;
+        var fair = connectionString.GetBoolean("fair");
         connectionString.ThrowOnUnknownParameters();
 
         if (connectionString.Endpoints.Count == 0)
@@ -70,7 +74,7 @@ internal sealed record RedisLockSettings
             throw new FormatException($"Redlock needs at least 3 independent masters; got {connectionString.Endpoints.Count} in '{connectionString}'.");
         }
 
-        if (redlock && fair)
+        if (redlock && fair == true)
         {
             throw new FormatException("Redlock has no fair mode: 'fair=true' needs a single Redis.");
         }
@@ -91,7 +95,8 @@ internal sealed record RedisLockSettings
             Redlock = redlock,
             Database = database,
             Prefix = prefix,
-            Fair = fair,
+            // Fair on a single Redis unless asked to barge; Redlock has no single queue (see Fair).
+            Fair = fair ?? !redlock,
             ConnectTimeout = connectTimeout,
             CommandTimeout = commandTimeout,
         };

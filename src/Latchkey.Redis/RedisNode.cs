@@ -18,7 +18,8 @@ internal sealed class RedisNode : IAsyncDisposable
     private readonly Dictionary<string, ChannelEntry> _channels = new(StringComparer.Ordinal);
     private readonly LinkedList<ChannelEntry> _idle = new();
     private readonly TimeProvider _time;
-    private ConnectionMultiplexer? _connection;
+    private readonly IConnectionMultiplexer? _given;
+    private IConnectionMultiplexer? _connection;
     private (LockBackendUnavailableException Error, long At)? _lastFailure;
     private IDatabase? _database;
     private bool _disposed;
@@ -55,6 +56,13 @@ internal sealed class RedisNode : IAsyncDisposable
         };
     }
 
+    /// <summary>One Redis reached through a multiplexer the application made and owns: used as it is, never disposed here.</summary>
+    public RedisNode(RedisLockSettings settings, IConnectionMultiplexer multiplexer, TimeProvider time)
+        : this(settings, settings.Endpoints[0], time)
+    {
+        _given = multiplexer;
+    }
+
     public LockEndpoint Endpoint { get; }
 
     /// <summary>Whether the server is a Redis Cluster, where one script may only touch keys of one slot (known once connected).</summary>
@@ -86,10 +94,10 @@ internal sealed class RedisNode : IAsyncDisposable
                     : new LockBackendUnavailableException(failure.Error.Message, failure.Error);
             }
 
-            ConnectionMultiplexer connection;
+            IConnectionMultiplexer connection;
             try
             {
-                connection = await ConnectionMultiplexer.ConnectAsync(_configuration).WaitAsync(cancellationToken).ConfigureAwait(false);
+                connection = _given ?? await ConnectionMultiplexer.ConnectAsync(_configuration).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (RedisConnectionException ex)
             {
@@ -107,7 +115,11 @@ internal sealed class RedisNode : IAsyncDisposable
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                await connection.DisposeAsync().ConfigureAwait(false);
+                if (_given is null)
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                }
+
                 throw Translate(ex);
             }
 
@@ -239,16 +251,26 @@ internal sealed class RedisNode : IAsyncDisposable
         await _connectGate.WaitAsync().ConfigureAwait(false);
         try
         {
+            ChannelEntry[] subscribed;
             lock (_channels)
             {
                 _disposed = true;
+                subscribed = [.. _channels.Values.Where(c => c.Subscribed.IsCompletedSuccessfully)];
                 _channels.Clear();
                 _idle.Clear();
             }
 
-            if (_connection is not null)
+            if (_connection is not null && _given is null)
             {
                 await _connection.DisposeAsync().ConfigureAwait(false);
+            }
+            else if (_connection is not null)
+            {
+                // The application's multiplexer stays open: only this provider's subscriptions end.
+                foreach (var channel in subscribed)
+                {
+                    await _connection.GetSubscriber().UnsubscribeAsync(channel.Channel, channel.Dispatch).ConfigureAwait(false);
+                }
             }
         }
         finally
@@ -260,7 +282,7 @@ internal sealed class RedisNode : IAsyncDisposable
     internal IConnectionMultiplexer? Connection => _connection;
 
     /// <summary>Loads a script on every server of the connection (one, unless it is a Redis Cluster, where a key's slot picks the server).</summary>
-    private static async Task LoadEverywhereAsync(ConnectionMultiplexer connection, RedisScript script)
+    private static async Task LoadEverywhereAsync(IConnectionMultiplexer connection, RedisScript script)
     {
         foreach (var endpoint in connection.GetEndPoints())
         {

@@ -1,8 +1,9 @@
 using Latchkey.Conformance;
+using Xunit;
 
 namespace Latchkey.Redis.Tests;
 
-/// <summary>The conformance suite against one Redis, in the default (non-fair) mode.</summary>
+/// <summary>The conformance suite against one Redis in the default mode, which is fair: it promises FIFO and herd-freedom.</summary>
 public sealed class RedisConformanceTests : LockConformanceSuite
 {
     private readonly string _prefix = RedisTestServer.NewPrefix("conf");
@@ -18,4 +19,11 @@ public sealed class RedisConformanceTests : LockConformanceSuite
 
     protected override ValueTask<ILockProvider> CreateProviderAsync(LockProviderOptions options) =>
         ValueTask.FromResult(LockProvider.Connect(RedisTestServer.Single(_prefix), options));
+
+    [Fact]
+    public void Capabilities_ByDefault_PromiseFairnessAndHerdFreedom()
+    {
+        Assert.True(Provider.Capabilities.Fair);
+        Assert.True(Provider.Capabilities.HerdFree);
+    }
 }

@@ -88,9 +88,9 @@ public sealed class RedisLockTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Waiter_WhenHolderReleases_IsWokenByMessageAtOnce()
+    public async Task BargingWaiter_WhenHolderReleases_IsWokenByMessageAtOnce()
     {
-        var options = new LockOptions { Ttl = TimeSpan.FromSeconds(30) };
+        var options = new LockOptions { Ttl = TimeSpan.FromSeconds(30), Fair = false };
         var holder = await Connect().CreateLock("prompt", options).AcquireAsync(cancellationToken: Cancel);
         var waiterProvider = Connect();
         using var wakeups = BackendCounter.WaiterWakeups(waiterProvider);
@@ -205,17 +205,33 @@ public sealed class RedisLockTests : IAsyncLifetime
     public void Names_WithNul_AreRejected() =>
         Assert.Throws<ArgumentException>(() => Connect().CreateLock("a\0b"));
 
+    [Theory]
+    [InlineData(30, 24)]
+    [InlineData(36_000, 100)]
+    public async Task FenceCounter_ExpiresItsTtlTimesTenOrADayAfterItsLastGrant(int ttlSeconds, int hours)
+    {
+        var options = new LockOptions { Ttl = TimeSpan.FromSeconds(ttlSeconds) };
+        var fence = $"{_prefix}{{lock:fence-ttl-{ttlSeconds}}}:fence";
+        await (await Connect().CreateLock($"fence-ttl-{ttlSeconds}", options).AcquireAsync(cancellationToken: Cancel)).ReleaseAsync();
+
+        var ttl = await _admin.Database.KeyTimeToLiveAsync(fence);
+
+        Assert.NotNull(ttl);
+        Assert.InRange(ttl.Value, TimeSpan.FromHours(hours) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(hours));
+    }
+
     [Fact]
     public async Task GivingUp_LeavesNoKeyBehind_ForEveryKindOfWaiter()
     {
         var holderProvider = Connect();
         var waiterProvider = Connect();
-        var lockHeld = await holderProvider.CreateLock("gone").AcquireAsync(cancellationToken: Cancel);
+        var barging = new LockOptions { Fair = false };
+        var lockHeld = await holderProvider.CreateLock("gone", barging).AcquireAsync(cancellationToken: Cancel);
         var fairHeld = await holderProvider.CreateLock("gone-fair", new LockOptions { Fair = true }).AcquireAsync(cancellationToken: Cancel);
         var readHeld = await holderProvider.CreateReaderWriterLock("gone-rw").AcquireReadAsync(cancellationToken: Cancel);
         var semHeld = await holderProvider.CreateSemaphore("gone-sem", 1).AcquireAsync(cancellationToken: Cancel);
 
-        Assert.Null(await waiterProvider.CreateLock("gone").TryAcquireAsync(TimeSpan.FromMilliseconds(50), Cancel));
+        Assert.Null(await waiterProvider.CreateLock("gone", barging).TryAcquireAsync(TimeSpan.FromMilliseconds(50), Cancel));
         Assert.Null(await waiterProvider.CreateLock("gone-fair", new LockOptions { Fair = true }).TryAcquireAsync(TimeSpan.FromMilliseconds(50), Cancel));
         Assert.Null(await waiterProvider.CreateReaderWriterLock("gone-rw").TryAcquireWriteAsync(TimeSpan.FromMilliseconds(50), Cancel));
         Assert.Null(await waiterProvider.CreateSemaphore("gone-sem", 1).TryAcquireAsync(TimeSpan.FromMilliseconds(50), Cancel));

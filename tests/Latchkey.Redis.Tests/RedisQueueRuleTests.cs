@@ -6,7 +6,7 @@ using Xunit;
 namespace Latchkey.Redis.Tests;
 
 /// <summary>
-/// <c>acquire.lua</c> restates the core's queue rule (<see cref="QueueDecision"/>) in Lua. This property checks, on a real
+/// <c>acquire.lua</c> (and, for a lock, <c>lock.lua</c>'s <c>acquire_fair</c>) restates the core's queue rule (<see cref="QueueDecision"/>) in Lua. This property checks, on a real
 /// Redis, that the script decides who holds as <see cref="QueueDecision.For"/> does, over random fair queues of
 /// locks, readers and writers, and semaphores of 1–4 permits, as entries arrive, holders release and waiters give up.
 /// </summary>
@@ -35,8 +35,11 @@ public sealed class RedisQueueRuleTests : IAsyncLifetime
     private async Task CheckCaseAsync(int seed)
     {
         var random = new Random(seed);
+        // A lock is decided by acquire.lua or by the lock's own scripts (lock.lua's acquire_fair and release_lock).
+        var lockScripts = random.Next(4) == 3;
         var (kind, permits) = random.Next(3) switch
         {
+            _ when lockScripts => (LockKind.Lock, 1),
             0 => (LockKind.Lock, 1),
             1 => (LockKind.ReaderWriter, 1),
             _ => (LockKind.Semaphore, random.Next(1, 5)),
@@ -64,18 +67,21 @@ public sealed class RedisQueueRuleTests : IAsyncLifetime
                 var entry = new Entry(owner, $"rule|{owner}|{ScriptMode.Of(mode)}", mode, access);
                 queue.Add(entry);
                 history.Add($"{owner} {mode} arrives");
-                await TryAsync(keys, entry, permits, held);
+                await TryAsync(keys, entry, permits, held, lockScripts);
             }
             else if (choice < 0.8)
             {
                 var holder = holders[random.Next(holders.Count)];
                 history.Add($"{holder.OwnerId} releases");
-                var call = RedisScripts.Release.Call().Keys(keys).Arg("mode", ScriptMode.Of(holder.Mode)).Arg("holder", held[holder])
-                    .Arg("channel", keys.ChannelName).Arg("wake_prefix", _redis.WakePrefix);
+                var call = lockScripts
+                    ? RedisScripts.ReleaseLock.Call().Key("owner", keys.Owner).Key("queue", keys.Queue).Arg("holder", held[holder])
+                        .Arg("channel", keys.ChannelName).Arg("wake_prefix", _redis.WakePrefix).Arg("always", 0)
+                    : RedisScripts.Release.Call().Keys(keys).Arg("mode", ScriptMode.Of(holder.Mode)).Arg("holder", held[holder])
+                        .Arg("channel", keys.ChannelName).Arg("wake_prefix", _redis.WakePrefix);
                 Assert.Equal(1, (long)await _redis.RunAsync(call));
                 held.Remove(holder);
                 queue.Remove(holder);
-                await RetryWaitersAsync(keys, queue, permits, held);
+                await RetryWaitersAsync(keys, queue, permits, held, lockScripts);
             }
             else
             {
@@ -84,7 +90,7 @@ public sealed class RedisQueueRuleTests : IAsyncLifetime
                 await _redis.RunAsync(RedisScripts.Withdraw.Call().Keys(keys).Arg("member", waiter.Member).Arg("id", waiter.OwnerId)
                     .Arg("channel", keys.ChannelName).Arg("wake_prefix", _redis.WakePrefix));
                 queue.Remove(waiter);
-                await RetryWaitersAsync(keys, queue, permits, held);
+                await RetryWaitersAsync(keys, queue, permits, held, lockScripts);
             }
 
             for (var i = 0; i < queue.Count; i++)
@@ -99,16 +105,29 @@ public sealed class RedisQueueRuleTests : IAsyncLifetime
     }
 
     /// <summary>What a woken waiter does: every waiter tries again, oldest first.</summary>
-    private async Task RetryWaitersAsync(LockKeys keys, List<Entry> queue, int permits, Dictionary<Entry, string> held)
+    private async Task RetryWaitersAsync(LockKeys keys, List<Entry> queue, int permits, Dictionary<Entry, string> held, bool lockScripts)
     {
         foreach (var waiter in queue.Where(e => !held.ContainsKey(e)).ToList())
         {
-            await TryAsync(keys, waiter, permits, held);
+            await TryAsync(keys, waiter, permits, held, lockScripts);
         }
     }
 
-    private async Task TryAsync(LockKeys keys, Entry entry, int permits, Dictionary<Entry, string> held)
+    private async Task TryAsync(LockKeys keys, Entry entry, int permits, Dictionary<Entry, string> held, bool lockScripts)
     {
+        if (lockScripts)
+        {
+            var token = (long)await _redis.RunAsync(RedisScripts.AcquireLock.Call().Keys(keys).Arg("id", entry.OwnerId).Arg("ttl", TtlMs)
+                .Arg("channel", keys.ChannelName).Arg("fair", 1).Arg("wait", 1).Arg("member", entry.Member)
+                .Arg("wake_prefix", _redis.WakePrefix).Arg("always", 0));
+            if (token > 0)
+            {
+                held[entry] = $"{entry.OwnerId}:{token}";
+            }
+
+            return;
+        }
+
         var call = RedisScripts.Acquire.Call().Keys(keys)
             .Arg("mode", ScriptMode.Of(entry.Mode)).Arg("id", entry.OwnerId).Arg("ttl", TtlMs).Arg("permits", permits)
             .Arg("fair", 1).Arg("wait", 1).Arg("member", entry.Member).Arg("wake_prefix", _redis.WakePrefix)

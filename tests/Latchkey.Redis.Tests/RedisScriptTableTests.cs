@@ -51,9 +51,9 @@ public sealed partial class RedisScriptTableTests
     }
 
     [Fact]
-    public void PlainLockScripts_RunTheSharedLuaOnce()
+    public void LockScripts_RunTheSharedLuaOnce()
     {
-        var shared = RedisScript.Read("lock");
+        var shared = RedisScript.Read("common") + RedisScript.Read("lock");
         foreach (var script in new[] { RedisScripts.AcquireLock, RedisScripts.ReleaseLock, RedisScripts.BatchLock })
         {
             Assert.StartsWith(shared, script.Text, StringComparison.Ordinal);

@@ -2,7 +2,7 @@ namespace Latchkey.Redis.Protocol;
 
 /// <summary>
 /// The scripts of the Redis protocol (see the <c>Scripts</c> folder for what each does), each with the names of its
-/// KEYS and ARGV in position, and the shared Lua it includes (<c>common.lua</c>, <c>lock.lua</c>). Key names are
+/// KEYS and ARGV in position, and the shared Lua it includes (<c>common.lua</c>; <c>lock.lua</c> after it for a lock's own scripts). Key names are
 /// <see cref="LockKeys"/>'s; a script opens with the same table.
 /// </summary>
 internal static class RedisScripts
@@ -19,22 +19,24 @@ internal static class RedisScripts
         args: ["mode", "holder", "channel", "wake_prefix"],
         "common");
 
-    /// <summary>A plain lock's acquire alone; <c>lock.lua</c> holds the logic it shares with <see cref="BatchLock"/>.</summary>
+    /// <summary>A lock's acquire (fair or not) alone; <c>lock.lua</c> holds the logic it shares with <see cref="BatchLock"/>.</summary>
     public static readonly RedisScript AcquireLock = RedisScript.Load(
         "acquire-lock",
-        keys: ["owner", "fence"],
-        args: ["id", "ttl", "channel"],
+        keys: ["owner", "fence", "queue", "deadlines"],
+        args: ["id", "ttl", "channel", "fair", "wait", "member", "wake_prefix", "always"],
+        "common",
         "lock");
 
-    /// <summary>A plain lock's release alone; <c>lock.lua</c> holds the logic it shares with <see cref="BatchLock"/>.</summary>
+    /// <summary>A lock's release (fair or not) alone; <c>lock.lua</c> holds the logic it shares with <see cref="BatchLock"/>.</summary>
     public static readonly RedisScript ReleaseLock = RedisScript.Load(
         "release-lock",
         keys: ["owner", "queue"],
-        args: ["holder", "channel", "wake_prefix"],
+        args: ["holder", "channel", "wake_prefix", "always"],
+        "common",
         "lock");
 
-    /// <summary>Plain locks' acquires and releases together: its KEYS and ARGV repeat per op (laid out by <see cref="LockBatcher"/>).</summary>
-    public static readonly RedisScript BatchLock = RedisScript.Load("batch-lock", keys: [], args: [], "lock");
+    /// <summary>Locks' acquires and releases together: its KEYS and ARGV repeat per op (laid out by <see cref="LockBatcher"/>).</summary>
+    public static readonly RedisScript BatchLock = RedisScript.Load("batch-lock", keys: [], args: [], "common", "lock");
 
     public static readonly RedisScript Renew = RedisScript.Load(
         "renew",

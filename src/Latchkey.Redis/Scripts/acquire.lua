@@ -25,7 +25,7 @@ local A = {
 -- Who holds restates the core's queue rule (Latchkey.Backend.QueueDecision, used by ZooKeeper, etcd and memory) in
 -- the terms of these keys: the first N hold (a semaphore of N permits; N = 1 otherwise); a reader holds while no
 -- writer is ahead of it (holding, or waiting: the fair queue's head or a writer's intent); everyone else waits.
--- RedisQueueRuleTests checks on a real Redis that this script decides as QueueDecision.For does.
+-- RedisQueueRuleTests checks on a real Redis that this script (and lock.lua's acquire_fair) decides as QueueDecision.For does.
 local mode, id, ttl, permits = A.mode, A.id, tonumber(A.ttl), tonumber(A.permits)
 local fair, wait, member = A.fair == '1', A.wait == '1', A.member
 local now = server_now()
@@ -82,13 +82,8 @@ if free then
     redis.call('LREM', K.queue, 1, member)
     redis.call('ZREM', K.deadlines, member)
   end
-  local token = redis.call('INCR', K.fence)
-  local floor = tonumber(A.floor)
-  if token < floor then
-    token = floor
-    redis.call('SET', K.fence, token)
-  end
-  local holder = id .. ':' .. token
+  local token = next_token(K.fence, ttl, A.floor)
+  local holder = id .. ':' .. string.format('%d', token)
   if mode == 'k' then
     redis.call('SET', K.owner, holder, 'PX', ttl)
     redis.call('ZADD', K.holders, now + ttl, holder)

@@ -24,3 +24,25 @@ local function keep_until_last(key)
   if last[2] then redis.call('PEXPIREAT', key, last[2]) end
   return last[2]
 end
+
+-- Draws the next fencing token from a counter (issue 17). A fresh counter (never used, expired, or lost to a restart
+-- without persistence or a FLUSHALL) starts at the server's clock in microseconds: above every token drawn before,
+-- as long as that clock did not step back, since no counter draws a token a microsecond. The counter expires
+-- max(10 × the lock's TTL, 1 day) after its last grant, so a name locked once does not keep a key for ever.
+-- floor (Redlock: the token agreed before on a majority, or nil) is the least token to draw.
+local function next_token(fence, ttl, floor)
+  local token = redis.call('INCR', fence)
+  if token == 1 then
+    local t = redis.call('TIME')
+    -- As a string: Lua would print a number this large in exponent form.
+    local start = t[1] .. string.format('%06d', tonumber(t[2]))
+    redis.call('SET', fence, start)
+    token = tonumber(start)
+  end
+  if floor and token < tonumber(floor) then
+    redis.call('SET', fence, floor)
+    token = tonumber(floor)
+  end
+  redis.call('PEXPIRE', fence, math.max(tonumber(ttl) * 10, 86400000))
+  return token
+end

@@ -12,5 +12,6 @@ else
 end
 if not held then return 0 end
 local current = tonumber(redis.call('GET', K.fence) or '0')
-if current < tonumber(A.token) then redis.call('SET', K.fence, A.token) end
+-- KEEPTTL: the counter keeps the expiry its last grant gave it (next_token in common.lua).
+if current < tonumber(A.token) then redis.call('SET', K.fence, A.token, 'KEEPTTL') end
 return 1
