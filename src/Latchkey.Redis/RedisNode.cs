@@ -52,6 +52,10 @@ internal sealed class RedisNode : IAsyncDisposable
             // majority must not wait for a dead master, and a single Redis reports the outage promptly.
             BacklogPolicy = BacklogPolicy.FailFast,
             ConnectRetry = 1,
+
+            // StackExchange.Redis's default back-off between reconnects grows to seconds: after a partition heals, a
+            // client that was cut off would stay out that long. A lock client must come back at once.
+            ReconnectRetryPolicy = new LinearRetry(250),
             ClientName = "latchkey",
         };
     }

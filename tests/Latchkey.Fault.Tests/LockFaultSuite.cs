@@ -90,6 +90,38 @@ public abstract class LockFaultSuite : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ResetPartition_Healed_TheCutOffProviderAcquiresWithinASecond()
+    {
+        var name = $"fault-{Guid.NewGuid():N}";
+        await using var proxy = new LoopbackProxy(LoopbackProxy.ParseHostPort(ServerHostPort));
+        var cutOff = Provider(ConnectionStringFor(proxy.Address));
+        await (await cutOff.CreateLock(name, Options).AcquireAsync(Patience, Ct)).ReleaseAsync();
+
+        // The link is reset for longer than a lease, and the client keeps trying meanwhile, as a busy service
+        // would: whatever back-off its connection builds up must not outlast the heal by more than a second.
+        proxy.Reset();
+        var cutUntil = Stopwatch.GetTimestamp() + (long)((Ttl + TimeSpan.FromSeconds(1)).TotalSeconds * Stopwatch.Frequency);
+        for (var attempt = 0; attempt < 400 && Stopwatch.GetTimestamp() < cutUntil; attempt++)
+        {
+            await TryOnceAsync(cutOff, name, TimeSpan.FromMilliseconds(250));
+        }
+
+        proxy.Heal();
+        var healedAt = Stopwatch.GetTimestamp();
+        ILockHandle? again = null;
+        for (var attempt = 0; attempt < 300 && again is null && Stopwatch.GetElapsedTime(healedAt) < Patience; attempt++)
+        {
+            again = await TryOnceAsync(cutOff, name, TimeSpan.FromMilliseconds(250));
+        }
+
+        var recovery = Stopwatch.GetElapsedTime(healedAt);
+        TestContext.Current.TestOutputHelper?.WriteLine($"acquired {recovery.TotalMilliseconds:F0} ms after the heal ({GetType().Name})");
+        Assert.NotNull(again);
+        await again.ReleaseAsync();
+        Assert.True(recovery < TimeSpan.FromSeconds(1.5), $"The healed provider acquired only {recovery.TotalMilliseconds:F0} ms after the heal: its reconnect back-off, not the lock, kept it out.");
+    }
+
+    [Fact]
     public async Task HolderProcessKilled_WaiterAcquiresAfterTtl()
     {
         var name = $"fault-{Guid.NewGuid():N}";
@@ -123,6 +155,27 @@ public abstract class LockFaultSuite : IAsyncLifetime
     }
 
     private LockOptions Options => new() { Ttl = Ttl };
+
+    /// <summary>One bounded attempt: the handle, or null when the backend refused, failed or did not answer in time.</summary>
+    private async Task<ILockHandle?> TryOnceAsync(ILockProvider provider, string name, TimeSpan timeout)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return await provider.CreateLock(name, Options).TryAcquireAsync(timeout, Ct);
+        }
+        catch (LockBackendUnavailableException)
+        {
+            // Paces the caller's loop: a client that fails at once is asked again 50 ms after it was last asked.
+            var rest = TimeSpan.FromMilliseconds(50) - Stopwatch.GetElapsedTime(started);
+            if (rest > TimeSpan.Zero)
+            {
+                await Task.Delay(rest, Ct);
+            }
+
+            return null;
+        }
+    }
 
     private ILockProvider Provider(string connectionString)
     {
