@@ -6,7 +6,7 @@ namespace Latchkey.Embedded;
 
 /// <summary>
 /// Who holds a lock file: written by the holder at <see cref="FileFence.End"/> of the file it holds, read
-/// by anyone for <see cref="FileLockBackend.GetStatusAsync"/>. Only trusted while a probe shows the file
+/// by anyone for <see cref="Backend.LockBackend.GetStatusAsync"/>. Only trusted while a probe shows the file
 /// is locked, since a dead holder's record stays behind. Waiter and reader files (<see cref="FileParticipantFile"/>) hold one too. A checksum catches a read that overlapped a write.
 /// </summary>
 internal sealed record FileHolderInfo(int ProcessId, long Token, DateTimeOffset Since, string? Value, LockAccess Access = LockAccess.Exclusive)

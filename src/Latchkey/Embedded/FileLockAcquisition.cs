@@ -9,7 +9,7 @@ namespace Latchkey.Embedded;
 /// same name), which <see cref="Lost"/> reports.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The Lost source has no timer, and Lost must stay observable after release.")]
-internal sealed class FileLockAcquisition(FileLockState state, SafeFileHandle handle, string suffix, LockAccess access, long token, DateTimeOffset since, string? value, FileParticipantFile? record) : LockAcquisition
+internal sealed class FileLockAcquisition(FileLockState state, SafeFileHandle handle, string suffix, LockAccess access, long token, DateTimeOffset since, string? value, FileParticipantFile? record) : LockAcquisition, IFileHeld
 {
     private readonly CancellationTokenSource _lost = new();
     private int _released;

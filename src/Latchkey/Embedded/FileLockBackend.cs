@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using Latchkey.Backend;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
@@ -12,7 +10,7 @@ namespace Latchkey.Embedded;
 /// dies, so a crashed holder never leaves a lock behind. Waiters queue FIFO inside the provider and the
 /// head waits for an inotify event (a release closes the lock file), with a capped back-off as fallback.
 /// </summary>
-internal sealed class FileLockBackend(string root, LockProviderOptions options) : LockBackend
+internal sealed class FileLockBackend(string root, LockProviderOptions options) : FileBackendBase<FileLockState, FileLockAcquisition>(root, options)
 {
     private static readonly LockProviderCapabilities FileCapabilities = new()
     {
@@ -25,84 +23,9 @@ internal sealed class FileLockBackend(string root, LockProviderOptions options) 
         Leases = false,
     };
 
-    private readonly ConcurrentDictionary<(LockKind Kind, string BaseName), FileLockState> _states = new();
-    private readonly ConcurrentDictionary<FileLockAcquisition, byte> _held = new();
-    private readonly CancellationTokenSource _disposed = new();
-    private readonly Lock _startLock = new();
     private readonly List<FileLockWatcher.Subscription> _subscriptions = [];
-    private volatile bool _started;
 
     public override LockProviderCapabilities Capabilities => FileCapabilities;
-
-    /// <summary>The absolute directory that holds the lock files.</summary>
-    public string Root => root;
-
-    internal TimeProvider TimeProvider => options.TimeProvider;
-
-    internal CancellationToken DisposedToken => _disposed.Token;
-
-    /// <summary>Creates the directory (and its kind folders) and starts watching it.</summary>
-    /// <exception cref="LockBackendUnavailableException">The directory cannot be created or written.</exception>
-    public override ValueTask ConnectAsync(CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        EnsureStarted();
-        return default;
-    }
-
-    /// <exception cref="LockBackendUnavailableException">The directory cannot be created or written.</exception>
-    public override ValueTask<LockAcquisition?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
-        cancellationToken.ThrowIfCancellationRequested();
-        EnsureStarted();
-        return GetState(request.Kind, request.Name, request.EscapedName).AcquireAsync(request, cancellationToken);
-    }
-
-    public override ValueTask<LockStatus> GetStatusAsync(LockKind kind, string name, string escapedName, CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
-        cancellationToken.ThrowIfCancellationRequested();
-        EnsureStarted();
-        return ValueTask.FromResult(GetState(kind, name, escapedName).GetStatus());
-    }
-
-    public override async IAsyncEnumerable<LockStatus> WatchStatusAsync(LockKind kind, string name, string escapedName, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
-        EnsureStarted();
-        var state = GetState(kind, name, escapedName);
-        while (true)
-        {
-            var changed = state.NextChangeAsync();
-            yield return state.GetStatus();
-            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        if (_disposed.IsCancellationRequested)
-        {
-            return;
-        }
-
-        await _disposed.CancelAsync().ConfigureAwait(false);
-        foreach (var lease in _held.Keys)
-        {
-            lease.Unlock();
-        }
-
-        lock (_startLock)
-        {
-            foreach (var subscription in _subscriptions)
-            {
-                subscription.Dispose();
-            }
-
-            _subscriptions.Clear();
-        }
-    }
 
     internal SafeFileHandle OpenFile(string path)
     {
@@ -112,35 +35,15 @@ internal sealed class FileLockBackend(string root, LockProviderOptions options) 
         }
         catch (IOException ex)
         {
-            throw new LockBackendUnavailableException($"Cannot open lock file '{path}' of file://{root}: {ex.Message}", ex);
+            throw new LockBackendUnavailableException($"Cannot open lock file '{path}' of file://{Root}: {ex.Message}", ex);
         }
-    }
-
-    internal void Track(FileLockAcquisition lease)
-    {
-        _held.TryAdd(lease, 0);
-        if (_disposed.IsCancellationRequested)
-        {
-            // Disposal may have swept the held leases before this one was added.
-            lease.Unlock();
-            ObjectDisposedException.ThrowIf(true, this);
-        }
-    }
-
-    internal void Untrack(FileLockAcquisition lease) => _held.TryRemove(lease, out _);
-
-    private FileLockState GetState(LockKind kind, string name, string escapedName)
-    {
-        var baseName = FileLockPaths.BaseName(escapedName);
-        return _states.GetOrAdd((kind, baseName), static (key, arg) =>
-            new FileLockState(arg.Backend, key.Kind, arg.Name, Path.Combine(arg.Backend.Root, FileLockPaths.KindFolder(key.Kind)), key.BaseName), (Backend: this, Name: name));
     }
 
     /// <summary>Called on the watcher thread for an event in one of our folders. Must not throw.</summary>
     internal void OnFileEvent(LockKind kind, string fileName, uint mask)
     {
         var dot = fileName.LastIndexOf('.');
-        if (dot > 0 && _states.TryGetValue((kind, fileName[..dot]), out var state))
+        if (dot > 0 && TryGetState(kind, fileName[..dot], out var state))
         {
             state.OnFileEvent(fileName[(dot + 1)..], mask);
         }
@@ -149,106 +52,51 @@ internal sealed class FileLockBackend(string root, LockProviderOptions options) 
     /// <summary>The kernel dropped events: everyone re-checks.</summary>
     internal void OnOverflow()
     {
-        foreach (var state in _states.Values)
+        foreach (var state in States)
         {
             state.OnOverflow();
         }
     }
 
-    private void EnsureStarted()
+    protected override FileLockState CreateState(LockKind kind, string name, string baseName) =>
+        new(this, kind, name, Path.Combine(Root, FileLockPaths.KindFolder(kind)), baseName);
+
+    protected override void StartWatching(IReadOnlyList<(LockKind Kind, string Folder)> folders)
     {
-        if (_started)
+        var watcher = FileLockWatcher.Shared;
+        if (watcher is null)
         {
+            Options.LoggerFactory.CreateLogger<FileLockBackend>().LogWarning(FileLockWatcher.StartError, "No inotify for file://{Root}: waiters fall back to a back-off of up to 32 ms.", Root);
             return;
         }
 
-        lock (_startLock)
+        try
         {
-            ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
-            if (_started)
+            foreach (var (kind, folder) in folders)
             {
-                return;
+                _subscriptions.Add(watcher.Subscribe(folder, kind, this));
             }
-
-            var folders = FileLockPaths.Kinds.Select(k => (k, Path.Combine(root, FileLockPaths.KindFolder(k)))).ToList();
-            CreateFolders(folders.Select(f => f.Item2));
-            var watcher = FileLockWatcher.Shared;
-            if (watcher is null)
-            {
-                options.LoggerFactory.CreateLogger<FileLockBackend>().LogWarning(FileLockWatcher.StartError, "No inotify for file://{Root}: waiters fall back to a back-off of up to 32 ms.", root);
-            }
-            else
-            {
-                try
-                {
-                    foreach (var (kind, folder) in folders)
-                    {
-                        _subscriptions.Add(watcher.Subscribe(folder, kind, this));
-                    }
-                }
-                catch (IOException ex)
-                {
-                    foreach (var subscription in _subscriptions)
-                    {
-                        subscription.Dispose();
-                    }
-
-                    _subscriptions.Clear();
-                    throw new LockBackendUnavailableException($"Cannot watch file://{root}: {ex.Message}", ex);
-                }
-            }
-
-            _started = true;
+        }
+        catch (IOException ex)
+        {
+            StopWatching();
+            throw new LockBackendUnavailableException($"Cannot watch file://{Root}: {ex.Message}", ex);
         }
     }
 
-    /// <summary>
-    /// Creates the root and the kind folders, then checks that a file can be created in each. On failure
-    /// removes the folders it created, so a bad directory leaves nothing behind.
-    /// </summary>
-    private void CreateFolders(IEnumerable<string> folders)
+    protected override void StopWatching()
     {
-        var created = new List<string>();
-        try
+        foreach (var subscription in _subscriptions)
         {
-            for (var missing = root; missing is not null && !Directory.Exists(missing); missing = Path.GetDirectoryName(missing))
-            {
-                created.Add(missing);
-            }
-
-            created.Reverse(); // Outermost first.
-            foreach (var folder in folders)
-            {
-                if (!Directory.Exists(folder))
-                {
-                    created.Add(folder);
-                }
-            }
-
-            Directory.CreateDirectory(root);
-            foreach (var folder in folders)
-            {
-                Directory.CreateDirectory(folder);
-                var probe = Path.Combine(folder, $".probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
-                FileNative.OpenReadWrite(probe).Dispose();
-                File.Delete(probe);
-            }
+            subscription.Dispose();
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            for (var i = created.Count - 1; i >= 0; i--)
-            {
-                try
-                {
-                    Directory.Delete(created[i]);
-                }
-                catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
-                {
-                    // Not created by us after all, or not empty: leave it.
-                }
-            }
 
-            throw new LockBackendUnavailableException($"file://{root} cannot be used as a lock directory: {ex.Message}", ex);
-        }
+        _subscriptions.Clear();
+    }
+
+    protected override void Probe(string path)
+    {
+        FileNative.OpenReadWrite(path).Dispose();
+        File.Delete(path);
     }
 }

@@ -9,7 +9,7 @@ namespace Latchkey.Embedded;
 /// head contends for the OS lock, so a process adds one contender however many of its tasks wait),
 /// and the signals that the watcher raises when the primitive's files change.
 /// </summary>
-internal sealed class FileLockState(FileLockBackend backend, LockKind kind, string name, string folder, string baseName)
+internal sealed class FileLockState(FileLockBackend backend, LockKind kind, string name, string folder, string baseName) : IFileLockState
 {
     private static readonly TimeSpan MaxBackOff = TimeSpan.FromMilliseconds(32);
 

@@ -4,7 +4,7 @@ namespace Latchkey.Embedded;
 
 /// <summary>
 /// Makes a waiter, or a reader of a reader-writer lock, visible to every process's
-/// <see cref="FileLockBackend.GetStatusAsync"/>: a file <c>&lt;base&gt;.wait-&lt;pid&gt;-&lt;n&gt;</c> (or <c>read-</c>)
+/// <see cref="Backend.LockBackend.GetStatusAsync"/>: a file <c>&lt;base&gt;.wait-&lt;pid&gt;-&lt;n&gt;</c> (or <c>read-</c>)
 /// beside the lock, exclusively flocked by its owner and deleted when it stops waiting or reading. An
 /// owner that dies leaves its file unlocked; status readers delete such files. The file is prepared
 /// under a hidden temporary name and renamed into place, so it is never seen unlocked or empty.

@@ -8,7 +8,7 @@ namespace Latchkey.Embedded;
 /// renews it; <see cref="Lost"/> fires only if the held file is deleted or renamed (possible on Unix, not on Windows).
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The Lost source has no timer, and Lost must stay observable after release.")]
-internal sealed class FilePortableLockAcquisition(FilePortableLockState state, FileStream held, string suffix, FilePortableRecord record, FileHolderInfo info) : LockAcquisition
+internal sealed class FilePortableLockAcquisition(FilePortableLockState state, FileStream held, string suffix, FilePortableRecord record, FileHolderInfo info) : LockAcquisition, IFileHeld
 {
     private readonly CancellationTokenSource _lost = new();
     private FileHolderInfo _info = info;

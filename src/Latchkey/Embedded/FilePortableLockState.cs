@@ -15,7 +15,7 @@ namespace Latchkey.Embedded;
 /// (semaphore), <c>.gate</c> and <c>.rw</c> (reader-writer, writer preference: a waiting writer keeps the gate),
 /// <c>.fence</c> (semaphore and reader-writer), and the <c>held-</c>/<c>wait-</c> records (<see cref="FilePortableRecord"/>).
 /// </remarks>
-internal sealed class FilePortableLockState(FilePortableLockBackend backend, LockKind kind, string name, string prefixPath)
+internal sealed class FilePortableLockState(FilePortableLockBackend backend, LockKind kind, string name, string prefixPath) : IFileLockState
 {
     private static readonly TimeSpan MaxBackOff = TimeSpan.FromMilliseconds(50);
 
