@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Threading.Channels;
 
 namespace Latchkey.Conformance;
 
@@ -7,7 +8,8 @@ namespace Latchkey.Conformance;
 /// A TCP proxy on 127.0.0.1 that a test puts between a client and its server, to simulate a
 /// partition: <see cref="Blackhole"/> stops forwarding in both directions without closing anything
 /// (packets vanish, as on a cut link), <see cref="Reset"/> resets every connection and refuses new ones
-/// (a link whose peer is gone), <see cref="Heal"/> resumes.
+/// (a link whose peer is gone), <see cref="Heal"/> resumes. Made with a latency, it holds every byte that long
+/// in each direction before passing it on, as a slow or congested link would.
 /// </summary>
 public sealed class LoopbackProxy : IAsyncDisposable
 {
@@ -17,10 +19,14 @@ public sealed class LoopbackProxy : IAsyncDisposable
     private readonly List<Task> _pumps = [];
     private readonly List<TcpClient> _connections = [];
     private TaskCompletionSource _open = NewOpenGate(open: true);
+    private readonly TimeSpan _latency;
     private bool _refusing;
 
-    public LoopbackProxy(IPEndPoint upstream)
+    /// <summary>A proxy to <paramref name="upstream"/> that holds each byte for <paramref name="latency"/> each way (none by default).</summary>
+    public LoopbackProxy(IPEndPoint upstream, TimeSpan latency = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(latency, TimeSpan.Zero);
+        _latency = latency;
         if (!IPAddress.IsLoopback(upstream.Address))
         {
             throw new ArgumentException($"The proxy only forwards to loopback; got {upstream}.", nameof(upstream));
@@ -178,7 +184,10 @@ public sealed class LoopbackProxy : IAsyncDisposable
         connection.Dispose();
     }
 
-    private async Task PumpAsync(NetworkStream from, NetworkStream to)
+    private Task PumpAsync(NetworkStream from, NetworkStream to) =>
+        _latency > TimeSpan.Zero ? PumpLateAsync(from, to) : PumpNowAsync(from, to);
+
+    private async Task PumpNowAsync(NetworkStream from, NetworkStream to)
     {
         var buffer = new byte[16 * 1024];
         try
@@ -197,6 +206,58 @@ public sealed class LoopbackProxy : IAsyncDisposable
                 await OpenGate().WaitAsync(_stop.Token);
                 await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
             }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    // Reads as fast as bytes come and stamps them; a second loop writes each chunk once its latency has passed,
+    // so the delay is per byte (a latency), not per chunk added up.
+    private async Task PumpLateAsync(NetworkStream from, NetworkStream to)
+    {
+        var held = Channel.CreateUnbounded<(long ReceivedAt, byte[] Bytes)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var writer = WriteLateAsync(held.Reader, to);
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                await OpenGate().WaitAsync(_stop.Token);
+                var read = await from.ReadAsync(buffer, _stop.Token);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                held.Writer.TryWrite((TimeProvider.System.GetTimestamp(), buffer[..read]));
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        {
+        }
+
+        held.Writer.TryComplete();
+        await writer;
+    }
+
+    private async Task WriteLateAsync(ChannelReader<(long ReceivedAt, byte[] Bytes)> held, NetworkStream to)
+    {
+        try
+        {
+            await foreach (var (receivedAt, bytes) in held.ReadAllAsync(_stop.Token))
+            {
+                var wait = _latency - TimeProvider.System.GetElapsedTime(receivedAt);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _stop.Token);
+                }
+
+                await OpenGate().WaitAsync(_stop.Token);
+                await to.WriteAsync(bytes, _stop.Token);
+            }
+
+            to.Socket.Shutdown(SocketShutdown.Send);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
         {

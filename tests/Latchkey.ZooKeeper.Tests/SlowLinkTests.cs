@@ -19,7 +19,7 @@ public sealed class SlowLinkTests
             timeout = probe.SessionTimeout;
         }
 
-        await using var proxy = new DelayingProxy(LoopbackProxy.ParseHostPort(ZooKeeperServer.HostList()), timeout * 0.6);
+        await using var proxy = new LoopbackProxy(LoopbackProxy.ParseHostPort(ZooKeeperServer.HostList()), timeout * 0.6);
         var connectTimeout = (timeout * 3).TotalMilliseconds;
         await using var provider = LockProvider.Connect($"zk://{proxy.Address}?sessionTimeout=1s&connectTimeout={connectTimeout:F0}ms");
 
@@ -30,7 +30,7 @@ public sealed class SlowLinkTests
     [Fact]
     public async Task Acquire_OverALinkSlowerThanUsualButWithinTheSession_Works()
     {
-        await using var proxy = new DelayingProxy(LoopbackProxy.ParseHostPort(ZooKeeperServer.HostList()), TimeSpan.FromMilliseconds(100));
+        await using var proxy = new LoopbackProxy(LoopbackProxy.ParseHostPort(ZooKeeperServer.HostList()), TimeSpan.FromMilliseconds(100));
         await using var provider = LockProvider.Connect($"zk://{proxy.Address}?sessionTimeout=4s&connectTimeout=3s");
 
         await using var held = await provider.CreateLock("zk-slow-link-" + Guid.NewGuid().ToString("N")).AcquireAsync(cancellationToken: Ct);
