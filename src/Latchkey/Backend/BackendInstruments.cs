@@ -64,10 +64,6 @@ internal sealed class BackendInstruments : IDisposable
         }
     }
 
-    /// <summary>A backend-specific counter on the same meter and scope (named <c>latchkey.…</c>).</summary>
-    public Counter<long> CreateCounter(string name, string unit, string description) =>
-        _meter.CreateCounter<long>(name, unit, description);
-
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();
 }
